@@ -1,0 +1,1 @@
+"""fangsiang alerts package."""

@@ -1,0 +1,176 @@
+"""The database schema: every pipeline stage reads its input from these tables and writes its output back.
+
+Stages find their work by NULL timestamps: `posts.scored_at IS NULL` is work for the scorer,
+`posts.evaluated_at IS NULL` (and scored) is work for watchlists/risk/incidents, and
+`outbox.status = 'pending'` is work for the dispatcher. So a killed process resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SourceState(Base):
+    """One row per configured source: its resume cursor and its health."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    last_run_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_new_posts_at: Mapped[datetime | None] = mapped_column(default=None)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    zero_result_streak: Mapped[int] = mapped_column(default=0)
+    runs_total: Mapped[int] = mapped_column(default=0)
+    errors_total: Mapped[int] = mapped_column(default=0)
+    posts_total: Mapped[int] = mapped_column(default=0)
+    degraded_since: Mapped[datetime | None] = mapped_column(default=None)
+    degraded_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    degraded_notified_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PostRow(Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_posts_source_external_id"),
+        Index("ix_posts_thread", "source", "thread_id"),
+        Index("ix_posts_scored_at", "scored_at"),
+        Index("ix_posts_evaluated_at", "evaluated_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(50))
+    external_id: Mapped[str] = mapped_column(String(300))
+    thread_id: Mapped[str] = mapped_column(String(300))
+    parent_id: Mapped[str | None] = mapped_column(String(300), default=None)
+    is_thread_start: Mapped[bool] = mapped_column(Boolean, default=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(300), default="")
+    posted_at: Mapped[datetime]
+    lang: Mapped[str | None] = mapped_column(String(10), default=None)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    raw_ref: Mapped[str] = mapped_column(Text, default="")
+    first_seen_at: Mapped[datetime]
+    backfill: Mapped[bool] = mapped_column(Boolean, default=False)  # read on a source's first run
+    scored_at: Mapped[datetime | None] = mapped_column(default=None)
+    evaluated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Snapshot(Base):
+    """Engagement of a thread (or post) at one moment; a series of these shows a thread growing."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_thread_time", "source", "thread_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    thread_id: Mapped[str] = mapped_column(String(300))
+    external_id: Mapped[str] = mapped_column(String(300))
+    read_at: Mapped[datetime]
+    comments: Mapped[int | None] = mapped_column(default=None)
+    likes: Mapped[int | None] = mapped_column(default=None)
+    shares: Mapped[int | None] = mapped_column(default=None)
+    views: Mapped[int | None] = mapped_column(default=None)
+    reactions: Mapped[int | None] = mapped_column(default=None)
+
+
+class VerdictRow(Base):
+    __tablename__ = "verdicts"
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(30))
+    probs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    complaint: Mapped[float] = mapped_column(Float)
+    cues: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    model: Mapped[str] = mapped_column(String(100))
+    scored_at: Mapped[datetime]
+
+
+class MatchRow(Base):
+    """A post that matched a watchlist, with its risk at evaluation time."""
+
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("post_id", "watchlist", name="uq_matches_post_watchlist"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    watchlist: Mapped[str] = mapped_column(String(200))
+    terms: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    risk: Mapped[float] = mapped_column(Float, default=0.0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    matched_at: Mapped[datetime]
+
+
+class Incident(Base):
+    """One per thread and watchlist: the unit a Slack message follows."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (UniqueConstraint("source", "thread_id", "watchlist", name="uq_incidents_thread"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    thread_id: Mapped[str] = mapped_column(String(300))
+    watchlist: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    severity: Mapped[str] = mapped_column(String(20), default="watch")
+    risk: Mapped[float] = mapped_column(Float, default=0.0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str] = mapped_column(String(10), default="und")
+    sentiment: Mapped[str] = mapped_column(String(30), default="")
+    revision: Mapped[int] = mapped_column(default=0)
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_activity_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    next_poll_at: Mapped[datetime | None] = mapped_column(default=None)
+    channel: Mapped[str | None] = mapped_column(String(100), default=None)
+    message_ts: Mapped[str | None] = mapped_column(String(50), default=None)
+    acked_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    acked_at: Mapped[datetime | None] = mapped_column(default=None)
+    snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
+    not_relevant: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OutboxRow(Base):
+    """An alert decided but maybe not yet delivered. Written before Slack is called; sent only on ok."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(100), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | dead | held
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    ts: Mapped[str | None] = mapped_column(String(50), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
