@@ -1,0 +1,70 @@
+"""Typed config for alert routing: severity tiers, routes (channel, mentions, quiet hours, digest) and
+the dispatcher's delivery knobs. Read from the `alerting:` section of config.yaml and from each
+watchlist's `route:` and `tiers:` keys.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Severity = Literal["watch", "high", "critical"]
+SEVERITY_ORDER: tuple[str, ...] = ("watch", "high", "critical")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tiers(Strict):
+    """Minimum risk (0..1) for each severity; below `watch` nothing is alerted."""
+
+    watch: float = Field(0.45, ge=0, le=1)
+    high: float = Field(0.65, ge=0, le=1)
+    critical: float = Field(0.85, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Tiers":
+        if not self.watch <= self.high <= self.critical:
+            raise ValueError("tiers must satisfy watch <= high <= critical")
+        return self
+
+    def severity_of(self, risk: float) -> str | None:
+        for name in reversed(SEVERITY_ORDER):
+            if risk >= getattr(self, name):
+                return name
+        return None
+
+
+class QuietHours(Strict):
+    start: time
+    end: time
+    tz: str = "Asia/Bangkok"
+
+
+class Route(Strict):
+    """Where a watchlist's alerts go and who is pinged."""
+
+    channel: str | None = None  # None: alerting.default_channel
+    mentions: tuple[str, ...] = ()  # Slack user ids (U…) or user-group ids (S…), pinged on escalation
+    min_severity: Severity = "watch"
+    escalation_channel: str | None = None  # also posted here when an incident reaches critical
+    digest_below: Severity | None = "high"  # severities below this go to the digest instead of a message
+    digest_every: Literal["hourly", "daily"] = "hourly"
+    quiet_hours: QuietHours | None = None
+
+
+class AlertingConfig(Strict):
+    default_channel: str = "#social-listening"
+    ops_channel: str = "#social-listening-ops"
+    default_tiers: Tiers = Tiers()
+    default_route: Route = Route()
+    cooldown_minutes: float = Field(10, ge=0)  # least time between two updates of one incident's message
+    channel_budget_per_hour: int = Field(30, ge=1)  # most new messages per channel per hour; overflow -> digest
+    close_after_quiet_hours: float = Field(48, gt=0)
+    daily_summary_at: time | None = time(9, 0)
+    timezone: str = "Asia/Bangkok"
+    mask_personal_data: bool = True
+    max_attempts: int = Field(50, ge=1)  # then the outbox row is marked dead and reported to ops

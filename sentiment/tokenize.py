@@ -1,0 +1,51 @@
+"""Word segmentation for Thai (PyThaiNLP newmm), Chinese (jieba) and space-separated scripts.
+
+This module is the one place pythainlp and jieba are imported. Thai and Chinese are written without spaces
+between words, so matching and features run on these segments, never on `\\b` regexes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+import jieba
+from pythainlp.tokenize import word_tokenize as _thai_word_tokenize
+
+jieba.setLogLevel(logging.WARNING)
+
+_THAI = re.compile(r"[\u0E00-\u0E7F]+")
+_HAN = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]+")
+# A run of Thai, a run of Han characters, or a Latin/digit word (keeping inner ' and -).
+_RUNS = re.compile(r"[\u0E00-\u0E7F]+|[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]+|[^\W_]+(?:['\-][^\W_]+)*")
+
+
+def thai_words(text: str) -> list[str]:
+    """Segment a run of Thai text into words with the newmm dictionary engine."""
+    return [w for w in _thai_word_tokenize(text, engine="newmm", keep_whitespace=False) if w.strip()]
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> "jieba.Tokenizer":
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def chinese_words(text: str) -> list[str]:
+    """Segment a run of Chinese text into words with jieba (precise mode)."""
+    return [w for w in _jieba().lcut(text, HMM=True) if w.strip()]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of mixed Thai/Chinese/Latin text, each script segmented its own way."""
+    out: list[str] = []
+    for run in _RUNS.findall(text):
+        if _THAI.fullmatch(run):
+            out.extend(thai_words(run))
+        elif _HAN.fullmatch(run):
+            out.extend(chinese_words(run))
+        else:
+            out.append(run.lower())
+    return out
