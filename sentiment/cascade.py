@@ -1,0 +1,46 @@
+"""Two backends in sequence: a fast one scores everything, a stronger one re-scores only what the caller marks.
+
+The daemon marks posts that matched a watchlist, so the slow model's cost is paid only where an alert could
+follow. Config keys read: `weight` (share of the second backend in the merged verdict, 0..1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+from sentiment.types import Backend, Verdict
+
+
+class Cascade:
+    """`predict(texts, marked)`: first backend for all, second for marked texts, probabilities merged by weight."""
+
+    def __init__(self, first: Backend, second: Backend, weight: float = 0.5) -> None:
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"cascade weight must be between 0 and 1, got {weight}")
+        self.first, self.second, self.weight = first, second, weight
+        self.name = f"{first.name}+{second.name}"
+        self.labels = tuple(dict.fromkeys(first.labels + second.labels))
+
+    def predict(self, texts: Sequence[str], marked: Sequence[bool] | None = None) -> list[Verdict]:
+        """Verdicts in order; unmarked texts keep the first backend's verdict unchanged."""
+        flags = list(marked) if marked is not None else [False] * len(texts)
+        if len(flags) != len(texts):
+            raise ValueError(f"marked has {len(flags)} flags for {len(texts)} texts")
+        verdicts = self.first.predict(texts)
+        picked = [i for i, flag in enumerate(flags) if flag]
+        for i, again in zip(picked, self.second.predict([texts[i] for i in picked]) if picked else []):
+            verdicts[i] = self._merge(verdicts[i], again)
+        return verdicts
+
+    def _merge(self, a: Verdict, b: Verdict) -> Verdict:
+        w = self.weight
+        probs = {k: (1 - w) * a.probs.get(k, 0.0) + w * b.probs.get(k, 0.0) for k in self.labels}
+        return replace(
+            a,
+            label=max(probs, key=probs.__getitem__),
+            probs=probs,
+            complaint=(1 - w) * a.complaint + w * b.complaint,
+            cues=tuple(dict.fromkeys(a.cues + b.cues)),
+            model=f"{a.model}+{b.model}",
+        )
