@@ -1,0 +1,142 @@
+"""The typed shape of config.yaml. Every section forbids unknown keys so a typo is an error, not a silent default."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from listener.config.alerting import AlertingConfig
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str | int | float) -> timedelta:
+    """`"90s"`, `"5m"`, `"2h"`, `"1d"` or a number of seconds."""
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=float(value))
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 5m, 2h, 1d)")
+    return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Schedule(Strict):
+    """How often a job runs: `every: 5m`, or a five-field `cron` expression (evaluated in `timezone`)."""
+
+    every: str | None = None
+    cron: str | None = None
+    jitter: str = "0s"
+
+    @field_validator("every", "jitter")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) != 5:
+            raise ValueError("cron needs five fields: minute hour day month weekday")
+        return value
+
+    def interval(self) -> timedelta:
+        """The nominal gap between runs (for cron, assumed hourly), used for silence detection."""
+        return parse_duration(self.every) if self.every else timedelta(hours=1)
+
+
+class HttpSettings(Strict):
+    user_agent: str | None = None
+    timeout_s: float | None = Field(None, gt=0)
+    retries: int | None = Field(None, ge=0)
+    rate_per_host: float | None = Field(None, gt=0)
+    respect_robots: bool | None = None
+    proxy: str | None = None
+
+
+class SourceConfig(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    kind: str
+    enabled: bool = True
+    schedule: Schedule = Schedule(every="5m")
+    alert_on_backfill: bool = False  # the first run reads a backfill window; alert on it only if asked
+    http: HttpSettings = HttpSettings()
+    options: dict[str, Any] = {}
+
+
+class StorageConfig(Strict):
+    url: str = "sqlite:///var/fangsiang.db"  # relative SQLite paths are relative to config.yaml
+
+
+class SecondStage(Strict):
+    """A slower model that re-scores only posts that matched a watchlist."""
+
+    backend: str = "transformers"
+    options: dict[str, Any] = {}
+    weight: float = Field(0.5, ge=0, le=1)
+
+
+class ModelConfig(Strict):
+    backend: str = "embedded"
+    options: dict[str, Any] = {}
+    second_stage: SecondStage | None = None
+    cues: dict[str, list[str]] = {}  # extra escalation cues per language ("th", "en", "zh")
+    batch_size: int = Field(256, ge=1)
+
+
+class SlackConfig(Strict):
+    token_env: str = "FANGSIANG_SLACK_TOKEN"  # the bot token is read from this environment variable
+    base_url: str | None = None  # a Slack-compatible API root, e.g. for an on-prem proxy or tests
+    interactive: bool = False  # Acknowledge / Snooze / Not relevant buttons via Socket Mode
+    app_token_env: str = "FANGSIANG_SLACK_APP_TOKEN"
+
+
+class SchedulerConfig(Strict):
+    timezone: str = "Asia/Bangkok"
+    score_every: str = "20s"
+    dispatch_every: str = "10s"
+    track_every: str = "1m"
+    housekeeping_every: str = "15m"
+    workers: int = Field(4, ge=1, le=32)
+
+    @field_validator("score_every", "dispatch_every", "track_every", "housekeeping_every")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class HealthConfig(Strict):
+    failures_before_degraded: int = Field(3, ge=1)
+    silence_factor: float = Field(6, gt=1)  # no new posts for this many schedule intervals -> degraded
+    min_silence: str = "2h"  # ...but never sooner than this
+    remind_every: str = "6h"
+
+
+class MetricsConfig(Strict):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(9464, ge=0, le=65535)
+
+
+class Config(Strict):
+    storage: StorageConfig = StorageConfig()
+    http: HttpSettings = HttpSettings()
+    model: ModelConfig = ModelConfig()
+    slack: SlackConfig = SlackConfig()
+    alerting: AlertingConfig = AlertingConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    health: HealthConfig = HealthConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    watchlists: str | list[dict[str, Any]] = "watchlists/"
+    sources: list[SourceConfig] = []

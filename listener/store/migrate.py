@@ -1,0 +1,54 @@
+"""Alembic migrations, run programmatically (no alembic.ini to keep next to the config).
+
+`python -m listener.store.migrate revision "why"` autogenerates a new revision from the models
+against a scratch SQLite database; the daemon calls `upgrade_to_head` at start.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.autogenerate import compare_metadata
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+from listener.store.models import Base
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def _config(engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    command.upgrade(_config(engine), "head")
+
+
+def pending_model_changes(engine: Engine) -> list:
+    """Differences between the migrated schema and the models (empty when migrations are complete)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        return compare_metadata(context, Base.metadata)
+
+
+def new_revision(message: str) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = create_engine(f"sqlite:///{scratch}/scratch.db")
+        upgrade_to_head(engine)
+        command.revision(_config(engine), message=message, autogenerate=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "revision":
+        new_revision(sys.argv[2])
+    else:
+        sys.exit("usage: python -m listener.store.migrate revision MESSAGE")
