@@ -1,0 +1,82 @@
+"""Source health: counts runs, failures and silent stretches, and decides when a source is degraded.
+
+A source is degraded after `health.failures_before_degraded` consecutive failures, at once when its pages
+stop matching the parser (layout change), or when it has returned no new posts for `health.silence_factor`
+schedule intervals (at least `health.min_silence`). It is reported once to the ops channel, reminded every
+`health.remind_every`, and reported again when it recovers. Reads config keys under `health:`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from listener.config.schema import HealthConfig, parse_duration
+from listener.store.models import SourceState
+
+
+@dataclass(frozen=True)
+class HealthEvent:
+    source: str
+    kind: str  # "degraded" | "reminder" | "recovered"
+    reason: str
+    since: datetime
+
+    @property
+    def key(self) -> str:
+        """Idempotency key: one alert per event of one degraded spell (reminders keyed by their hour)."""
+        return f"health:{self.source}:{self.since.isoformat()}:{self.kind}"
+
+
+def record_success(state: SourceState, *, new_posts: int, now: datetime) -> None:
+    state.runs_total += 1
+    state.last_run_at = state.last_success_at = now
+    state.consecutive_failures = 0
+    state.posts_total += new_posts
+    if new_posts:
+        state.zero_result_streak = 0
+        state.last_new_posts_at = now
+    else:
+        state.zero_result_streak += 1
+
+
+def record_failure(state: SourceState, error: str, *, now: datetime) -> None:
+    state.runs_total += 1
+    state.errors_total += 1
+    state.consecutive_failures += 1
+    state.last_run_at = state.last_error_at = now
+    state.last_error = error[:2000]
+
+
+def assess(state: SourceState, *, interval: timedelta, config: HealthConfig, now: datetime,
+           layout_changed: bool = False) -> HealthEvent | None:
+    """Update the degraded flag; return the event to report, if any."""
+    reason = _problem(state, interval, config, now, layout_changed)
+    if reason and state.degraded_since is None:
+        state.degraded_since, state.degraded_reason, state.degraded_notified_at = now, reason, now
+        return HealthEvent(state.name, "degraded", reason, now)
+    if reason and state.degraded_notified_at is not None:
+        state.degraded_reason = reason
+        if now - state.degraded_notified_at >= parse_duration(config.remind_every):
+            state.degraded_notified_at = now
+            return HealthEvent(state.name, "reminder", reason, now)
+        return None
+    if not reason and state.degraded_since is not None:
+        since = state.degraded_since
+        state.degraded_since = state.degraded_reason = state.degraded_notified_at = None
+        return HealthEvent(state.name, "recovered", f"working again (degraded since {since:%Y-%m-%d %H:%M} UTC)", since)
+    return None
+
+
+def _problem(state: SourceState, interval: timedelta, config: HealthConfig, now: datetime,
+             layout_changed: bool) -> str | None:
+    if layout_changed:
+        return f"pages no longer match the parser (layout change?): {state.last_error or ''}".strip()
+    if state.consecutive_failures >= config.failures_before_degraded:
+        return f"{state.consecutive_failures} failed runs in a row; last error: {state.last_error}"
+    silence = max(interval * config.silence_factor, parse_duration(config.min_silence))
+    last_new = state.last_new_posts_at or None
+    if last_new is not None and state.consecutive_failures == 0 and now - last_new > silence:
+        hours = (now - last_new).total_seconds() / 3600
+        return f"no new posts for {hours:.1f} h (normally every {interval})"
+    return None

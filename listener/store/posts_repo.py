@@ -1,0 +1,104 @@
+"""Queries for posts, snapshots, verdicts and matches: what the ingest, scoring and evaluation stages read and write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from listener.store.models import MatchRow, PostRow, Snapshot, VerdictRow
+from scrapers.base import Post
+
+
+def insert_new_posts(session: Session, posts: Iterable[Post], *, now: datetime, backfill: bool) -> list[PostRow]:
+    """Store posts not seen before (dedupe on source + external_id); return the new rows."""
+    posts = _unique(posts)
+    if not posts:
+        return []
+    existing = _existing_ids(session, posts)
+    rows = [_row(post, now, backfill) for post in posts if (post.source, post.external_id) not in existing]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def record_snapshots(session: Session, posts: Iterable[Post]) -> int:
+    """One engagement snapshot per post that carries any counter, so later stages can see growth."""
+    count = 0
+    for post in posts:
+        e = post.engagement
+        if all(v is None for v in (e.comments, e.likes, e.shares, e.views, e.reactions)):
+            continue
+        session.add(Snapshot(source=post.source, thread_id=post.thread_id, external_id=post.external_id,
+                             read_at=post.read_at, comments=e.comments, likes=e.likes, shares=e.shares,
+                             views=e.views, reactions=e.reactions))
+        count += 1
+    return count
+
+
+def posts_to_score(session: Session, limit: int) -> Sequence[PostRow]:
+    query = select(PostRow).where(PostRow.scored_at.is_(None)).order_by(PostRow.id).limit(limit)
+    return session.scalars(_claim(session, query)).all()
+
+
+def posts_to_evaluate(session: Session, limit: int) -> Sequence[PostRow]:
+    query = (select(PostRow).where(PostRow.scored_at.is_not(None), PostRow.evaluated_at.is_(None))
+             .order_by(PostRow.id).limit(limit))
+    return session.scalars(_claim(session, query)).all()
+
+
+def thread_watchlists(session: Session, source: str, thread_id: str) -> list[str]:
+    """Watchlists that the thread's other posts matched (a comment inherits its thread's watchlists)."""
+    query = (select(MatchRow.watchlist).join(PostRow, PostRow.id == MatchRow.post_id)
+             .where(PostRow.source == source, PostRow.thread_id == thread_id).distinct())
+    return list(session.scalars(query))
+
+
+def matches_of(session: Session, post_id: int) -> Sequence[MatchRow]:
+    return session.scalars(select(MatchRow).where(MatchRow.post_id == post_id)).all()
+
+
+def verdict_of(session: Session, post_id: int) -> VerdictRow | None:
+    return session.get(VerdictRow, post_id)
+
+
+def mark_evaluated(session: Session, post_ids: list[int], now: datetime) -> None:
+    if post_ids:
+        session.execute(update(PostRow).where(PostRow.id.in_(post_ids)).values(evaluated_at=now))
+
+
+def _claim(session: Session, query):  # type: ignore[no-untyped-def]
+    """On PostgreSQL, let several workers share the queue without taking the same rows."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
+def _unique(posts: Iterable[Post]) -> list[Post]:
+    seen: dict[tuple[str, str], Post] = {}
+    for post in posts:
+        seen.setdefault((post.source, post.external_id), post)
+    return list(seen.values())
+
+
+def _existing_ids(session: Session, posts: list[Post]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    by_source: dict[str, list[str]] = {}
+    for post in posts:
+        by_source.setdefault(post.source, []).append(post.external_id)
+    for source, ids in by_source.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            query = select(PostRow.external_id).where(PostRow.source == source, PostRow.external_id.in_(chunk))
+            found.update((source, external_id) for external_id in session.scalars(query))
+    return found
+
+
+def _row(post: Post, now: datetime, backfill: bool) -> PostRow:
+    return PostRow(source=post.source, kind=post.kind, external_id=post.external_id, thread_id=post.thread_id,
+                   parent_id=post.parent_id, is_thread_start=post.is_thread_start, url=post.url,
+                   title=post.title, text=post.text, author=post.author, posted_at=post.posted_at,
+                   lang=post.lang, tags=list(post.tags), raw_ref=post.raw_ref, first_seen_at=now,
+                   backfill=backfill)
