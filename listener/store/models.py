@@ -172,6 +172,11 @@ class Incident(Base):
     acked_at: Mapped[datetime | None] = mapped_column(default=None)
     snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
     not_relevant: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the post whose verdict drives the risk (the thread start or its riskiest comment), re-scored with growth
+    driver_post_id: Mapped[int | None] = mapped_column(default=None)
+    announced_at: Mapped[datetime | None] = mapped_column(default=None)  # a "new" message was enqueued
+    time_to_ack_s: Mapped[float | None] = mapped_column(Float, default=None)
+    snoozed_by: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
 class OutboxRow(Base):
@@ -192,3 +197,5 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     ts: Mapped[str | None] = mapped_column(String(50), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # the route's quiet hours and digest cadence at enqueue time, so the dispatcher needs no watchlists
+    route_opts: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
