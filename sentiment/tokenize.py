@@ -11,7 +11,9 @@ import re
 from functools import lru_cache
 
 import jieba
+from pythainlp.corpus import thai_words as _thai_dictionary
 from pythainlp.tokenize import word_tokenize as _thai_word_tokenize
+from pythainlp.util import Trie, dict_trie
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -24,6 +26,24 @@ _RUNS = re.compile(r"[\u0E00-\u0E7F]+|[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]+
 def thai_words(text: str) -> list[str]:
     """Segment a run of Thai text into words with the newmm dictionary engine."""
     return [w for w in _thai_word_tokenize(text, engine="newmm", keep_whitespace=False) if w.strip()]
+
+
+@lru_cache(maxsize=4)
+def _thai_trie(extra_words: frozenset[str]) -> Trie:
+    # Building the trie of ~60k words takes about a second, so it is built once per word set.
+    return dict_trie(set(_thai_dictionary()) | extra_words)
+
+
+def thai_words_with(text: str, extra_words: frozenset[str]) -> list[str]:
+    """Segment Thai like `thai_words`, with `extra_words` (brand names) added to the dictionary.
+
+    A name the dictionary lacks is otherwise split ("ไลน์แมน" -> "ไลน์" "แมน"), and then a shorter name
+    ("ไลน์") would seem to occur inside it; with the name in the dictionary it stays one word.
+    """
+    if not extra_words:
+        return thai_words(text)
+    words = _thai_word_tokenize(text, engine="newmm", custom_dict=_thai_trie(extra_words), keep_whitespace=False)
+    return [w for w in words if w.strip()]
 
 
 @lru_cache(maxsize=1)
