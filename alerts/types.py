@@ -28,6 +28,8 @@ class Alert:
     source: str = ""
     posted_at: str = ""  # ISO-8601
     items: tuple["Alert", ...] = ()  # for "digest" and "summary": the items listed
+    previous_severity: str = ""  # for "escalation": the tier before this change, so the reply can say "high → critical"
+    counts: dict[str, int] = field(default_factory=dict)  # for "summary": posts per sentiment label that day
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,147 @@
+"""Deliver alerts to Slack through ``slack_sdk``'s WebClient, reporting failure instead of raising.
+
+``SlackNotifier.deliver`` posts, edits or threads one rendered message and always returns a ``Delivery``:
+
+- ``ratelimited`` (HTTP 429) → ``ok=False`` with ``retry_after`` from Slack's ``Retry-After`` header;
+- HTTP 5xx, Slack's transient errors, timeouts and refused connections → ``ok=False`` with ``error``;
+- anything else Slack refuses (``invalid_auth``, ``channel_not_found``, ``not_in_channel``, …) →
+  ``ok=False, permanent=True``: sending the same request again cannot succeed.
+
+slack_sdk's own retry handlers are switched off (``retry_handlers=[]``): the caller's outbox owns
+retries and backoff, so a message is never sent twice behind its back and a rate limit is never slept
+through inside the daemon's dispatch loop.
+
+Config keys (notifier section): ``token`` (from ``FANGSIANG_SLACK_TOKEN``), ``base_url``, ``timeout``,
+``mask_personal_data``, ``username``, ``interactive``, ``broadcast_escalations``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from alerts.render import RenderedMessage, render
+from alerts.types import Alert, Delivery
+
+log = logging.getLogger(__name__)
+
+# Errors Slack itself documents as temporary; every other "ok": false answer is final for that request.
+TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                              "request_timeout", "team_added_to_org"})
+# When an edit target is gone (deleted, too old to edit), a fresh message keeps the incident visible.
+REPOST_ON = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+DEFAULT_RETRY_AFTER = 30.0  # Slack always sends Retry-After with 429; this covers a proxy that strips it
+
+
+class SlackNotifier:
+    """Send ``Alert``s to Slack. One instance per workspace token; thread-safe as WebClient is."""
+
+    def __init__(self, token: str, base_url: str | None = None, timeout: float = 10,
+                 mask_personal_data: bool = True, username: str | None = None,
+                 interactive: bool = False, broadcast_escalations: bool = True) -> None:
+        kwargs: dict[str, Any] = {"token": token, "timeout": int(max(1, round(timeout))), "retry_handlers": []}
+        if base_url:
+            kwargs["base_url"] = base_url
+        self.client = WebClient(**kwargs)
+        self.mask = mask_personal_data
+        self.username = username
+        self.interactive = interactive
+        self.broadcast_escalations = broadcast_escalations
+
+    # -- public API -----------------------------------------------------------------------------------------
+    def deliver(self, alert: Alert) -> Delivery:
+        """Post, update or thread ``alert`` per its kind; never raises."""
+        try:
+            message = render(alert, mask=self.mask, interactive=self.interactive)
+        except Exception as exc:  # a rendering bug must not kill the dispatcher; retrying will not fix it
+            log.exception("could not render alert %s/%s", alert.incident_id, alert.kind)
+            return Delivery(ok=False, channel=alert.channel, error=f"render failed: {exc}", permanent=True)
+        if alert.kind == "update" and alert.message_ts:
+            return self._update(alert, message)
+        thread_ts = alert.thread_ts if alert.kind in ("escalation", "reply") else None
+        broadcast = bool(thread_ts) and alert.kind == "escalation" and self.broadcast_escalations
+        return self._post(alert.channel, message, thread_ts=thread_ts, broadcast=broadcast)
+
+    def deliver_file(self, channel: str, png_bytes: bytes, title: str, thread_ts: str | None = None) -> Delivery:
+        """Upload a PNG (e.g. the daily summary chart) into ``channel``, optionally inside a thread."""
+        def upload() -> Delivery:
+            response = self.client.files_upload_v2(
+                channel=channel, content=png_bytes, filename="fangsiang-chart.png", title=title,
+                thread_ts=thread_ts,
+            )
+            file_id = (response.get("file") or {}).get("id")
+            return Delivery(ok=True, channel=channel, ts=thread_ts, error="" if file_id else "no file id")
+        return _guard(channel, upload)
+
+    # -- internals ------------------------------------------------------------------------------------------
+    def _post(self, channel: str, message: RenderedMessage, thread_ts: str | None = None,
+              broadcast: bool = False) -> Delivery:
+        def post() -> Delivery:
+            extra: dict[str, Any] = {}
+            if thread_ts:
+                extra["thread_ts"] = thread_ts
+                extra["reply_broadcast"] = broadcast
+            if self.username:
+                extra["username"] = self.username  # needs the chat:write.customize scope
+            response = self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
+                                                    unfurl_links=False, unfurl_media=False, **extra)
+            return Delivery(ok=True, channel=response.get("channel", channel), ts=response.get("ts"))
+        return _guard(channel, post)
+
+    def _update(self, alert: Alert, message: RenderedMessage) -> Delivery:
+        def update() -> Delivery:
+            response = self.client.chat_update(channel=alert.channel, ts=alert.message_ts, text=message.text,
+                                               blocks=message.blocks)
+            return Delivery(ok=True, channel=response.get("channel", alert.channel), ts=response.get("ts"))
+        result = _guard(alert.channel, update)
+        if not result.ok and result.error in REPOST_ON:
+            log.info("message %s gone (%s); posting incident %s again", alert.message_ts, result.error,
+                     alert.incident_id)
+            return self._post(alert.channel, message)
+        return result
+
+
+def _guard(channel: str, call: Callable[[], Delivery]) -> Delivery:
+    """Run one Slack call and translate every failure into a ``Delivery``."""
+    try:
+        return call()
+    except SlackApiError as exc:
+        return _from_api_error(channel, exc)
+    except SlackClientError as exc:
+        return Delivery(ok=False, channel=channel, error=f"slack client error: {exc}")
+    except OSError as exc:  # URLError, refused connection, timeout, DNS: the network, not the request
+        return Delivery(ok=False, channel=channel, error=f"connection error: {exc}")
+    except Exception as exc:  # an SDK surprise must not escape into the daemon
+        log.exception("unexpected error talking to Slack")
+        return Delivery(ok=False, channel=channel, error=f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+def _from_api_error(channel: str, exc: SlackApiError) -> Delivery:
+    response = exc.response
+    status = getattr(response, "status_code", 0) or 0
+    data = response.data if isinstance(getattr(response, "data", None), dict) else {}
+    error = str(data.get("error") or f"http {status}")
+    if status == 429 or error == "ratelimited":
+        return Delivery(ok=False, channel=channel, error="ratelimited", retry_after=_retry_after(response))
+    if status >= 500:  # Slack's edge answers outages with HTML, so the status is all there is to report
+        return Delivery(ok=False, channel=channel, error=f"http {status}")
+    if error in TRANSIENT_ERRORS:
+        return Delivery(ok=False, channel=channel, error=error)
+    return Delivery(ok=False, channel=channel, error=error, permanent=True)
+
+
+def _retry_after(response: Any) -> float:
+    headers = getattr(response, "headers", None) or {}
+    for name in ("Retry-After", "retry-after"):
+        value = headers.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None:
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER

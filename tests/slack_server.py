@@ -1,0 +1,362 @@
+"""A local Slack-compatible Web API server for tests.
+
+The real ``slack_sdk.WebClient`` talks to it over HTTP on 127.0.0.1 when built with
+``base_url=server.url + "/api/"``. It implements the methods fangsiang uses (auth.test, chat.postMessage,
+chat.update, chat.postEphemeral, conversations.replies and the three steps of files_upload_v2), keeps the
+posted messages for assertions, records every request, and can be told to fail: answer ``ratelimited``
+with HTTP 429 and ``Retry-After``, answer HTTP 500, or stop listening altogether and come back on the same
+port.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Iterator
+from urllib.parse import parse_qsl, urlsplit
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class RecordedRequest:
+    method: str  # Slack API method, e.g. "chat.postMessage", or "upload" for the file upload URL
+    params: dict[str, Any]
+    token: str | None
+    status: int = 200  # what the server answered
+
+
+@dataclass
+class _Fault:
+    status: int
+    error: str
+    retry_after: int | None = None
+
+
+@dataclass
+class UploadedFile:
+    id: str
+    filename: str
+    data: bytes = b""
+    title: str = ""
+    channel: str | None = None
+    thread_ts: str | None = None
+    completed: bool = False
+
+
+@dataclass
+class _State:
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel id -> messages
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    faults: list[_Fault] = field(default_factory=list)
+    counter: int = 0
+
+
+class SlackTestServer:
+    """Start with ``start()`` (or use as a context manager); ``url`` is ``http://127.0.0.1:<port>``.
+
+    ``channels`` maps channel ids to names; when given, any other channel answers ``channel_not_found``
+    (names like ``#alerts`` resolve to their id). When ``None`` every channel exists.
+    """
+
+    def __init__(self, token: str = "xoxb-test-token", channels: dict[str, str] | None = None) -> None:
+        self.token = token
+        self.channels = channels
+        self._state = _State()
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """What to pass to ``WebClient(base_url=...)``."""
+        return self.url + "/api/"
+
+    def start(self) -> "SlackTestServer":
+        handler = type("BoundHandler", (_RequestHandler,), {"server_state": self})
+        httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        httpd.daemon_threads = True
+        self.port = httpd.server_address[1]
+        self._httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, name="slack-test-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def go_down(self) -> None:
+        """Stop listening: clients now get 'connection refused' until ``come_up()``."""
+        self.stop()
+
+    def come_up(self) -> None:
+        """Listen again on the same port, with all stored messages intact."""
+        if self._httpd is None:
+            self.start()
+
+    def __enter__(self) -> "SlackTestServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- fault injection -------------------------------------------------------------------------------
+    def fail_ratelimited(self, count: int = 1, retry_after: int = 3) -> None:
+        """The next ``count`` API calls answer HTTP 429 ``ratelimited`` with ``Retry-After``."""
+        with self._lock:
+            self._state.faults += [_Fault(429, "ratelimited", retry_after) for _ in range(count)]
+
+    def fail_server_error(self, count: int = 1, status: int = 500) -> None:
+        """The next ``count`` API calls answer a bare HTTP 5xx, as Slack's edge does during an outage."""
+        with self._lock:
+            self._state.faults += [_Fault(status, "") for _ in range(count)]
+
+    def fail_with(self, error: str, count: int = 1) -> None:
+        """The next ``count`` API calls answer HTTP 200 ``{"ok": false, "error": error}``."""
+        with self._lock:
+            self._state.faults += [_Fault(200, error) for _ in range(count)]
+
+    # -- accessors for assertions ------------------------------------------------------------------------
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._state.requests)
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """The parameters of every request made to ``method``, in order."""
+        return [r.params for r in self.requests if r.method == method]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Every message in ``channel`` (top level and replies), oldest first, as currently stored."""
+        with self._lock:
+            return [dict(m) for m in self._state.messages.get(self._resolve(channel) or channel, [])]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        found = [m for m in self.messages(channel) if m["ts"] == ts]
+        if not found:
+            raise KeyError(f"no message {ts} in {channel}")
+        return found[0]
+
+    def replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The replies under ``thread_ts`` (the parent not included), oldest first."""
+        return [m for m in self.messages(channel) if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts]
+
+    @property
+    def files(self) -> list[UploadedFile]:
+        with self._lock:
+            return [f for f in self._state.files.values() if f.completed]
+
+    # -- internals used by the request handler -----------------------------------------------------------
+    def _resolve(self, channel: str | None) -> str | None:
+        if not channel:
+            return None
+        if self.channels is None:
+            return channel
+        if channel in self.channels:
+            return channel
+        name = channel.lstrip("#")
+        return next((cid for cid, cname in self.channels.items() if cname == name), None)
+
+    def _next_ts(self) -> str:
+        self._state.counter += 1
+        return f"1700000000.{self._state.counter:06d}"
+
+    def _take_fault(self) -> _Fault | None:
+        return self._state.faults.pop(0) if self._state.faults else None
+
+    def handle(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Answer one API call: (HTTP status, JSON body, extra headers)."""
+        with self._lock:
+            record = RecordedRequest(method, params, token)
+            self._state.requests.append(record)
+            fault = self._take_fault()
+            if fault is not None:
+                record.status = fault.status
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                body = {"ok": False, "error": fault.error} if fault.error else {}
+                return fault.status, body, headers
+            if token != self.token:
+                return 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}, {}
+            action = _METHODS.get(method)
+            if action is None:
+                return 200, {"ok": False, "error": "unknown_method"}, {}
+            return 200, action(self, params), {}
+
+    def store_upload(self, file_id: str, data: bytes) -> bool:
+        with self._lock:
+            self._state.requests.append(RecordedRequest("upload", {"file_id": file_id, "length": len(data)}, None))
+            uploaded = self._state.files.get(file_id)
+            if uploaded is None:
+                return False
+            uploaded.data = data
+            return True
+
+
+# -- API methods: each takes the server (lock held) and the request parameters ----------------------------
+def _auth_test(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    return {"ok": True, "url": srv.url + "/", "team": "fangsiang-test", "user": "fangsiang", "team_id": "T0TEST",
+            "user_id": "U0BOT", "bot_id": "B0BOT"}
+
+
+def _post_message(srv: SlackTestServer, p: dict[str, Any], ephemeral: bool = False) -> dict[str, Any]:
+    channel = srv._resolve(p.get("channel"))
+    if channel is None:
+        return {"ok": False, "error": "channel_not_found"}
+    if not p.get("text") and not p.get("blocks"):
+        return {"ok": False, "error": "no_text"}
+    ts = srv._next_ts()
+    if ephemeral:
+        return {"ok": True, "message_ts": ts}
+    message = {"ts": ts, "channel": channel, "text": p.get("text", ""), "blocks": _blocks(p.get("blocks")),
+               "user": "U0BOT", "username": p.get("username")}
+    if p.get("thread_ts"):
+        parents = [m for m in srv._state.messages.get(channel, []) if m["ts"] == p["thread_ts"]]
+        if not parents:
+            return {"ok": False, "error": "thread_not_found"}
+        message["thread_ts"] = p["thread_ts"]
+        message["reply_broadcast"] = _truthy(p.get("reply_broadcast"))
+    srv._state.messages.setdefault(channel, []).append(message)
+    return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+
+def _update(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    channel = srv._resolve(p.get("channel"))
+    if channel is None:
+        return {"ok": False, "error": "channel_not_found"}
+    for message in srv._state.messages.get(channel, []):
+        if message["ts"] == p.get("ts"):
+            message["text"] = p.get("text", message["text"])
+            if "blocks" in p:
+                message["blocks"] = _blocks(p["blocks"])
+            message["edited"] = message.get("edited", 0) + 1
+            return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"]}
+    return {"ok": False, "error": "message_not_found"}
+
+
+def _replies(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    channel = srv._resolve(p.get("channel"))
+    if channel is None:
+        return {"ok": False, "error": "channel_not_found"}
+    ts = p.get("ts")
+    thread = [m for m in srv._state.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
+    if not thread:
+        return {"ok": False, "error": "thread_not_found"}
+    return {"ok": True, "messages": thread, "has_more": False}
+
+
+def _get_upload_url(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    srv._state.counter += 1
+    file_id = f"F{srv._state.counter:08d}"
+    srv._state.files[file_id] = UploadedFile(id=file_id, filename=str(p.get("filename", "")))
+    return {"ok": True, "upload_url": f"{srv.url}/upload/{file_id}", "file_id": file_id}
+
+
+def _complete_upload(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    channel = p.get("channel_id") or p.get("channels")
+    if channel and srv._resolve(channel) is None:
+        return {"ok": False, "error": "channel_not_found"}
+    items = p.get("files")
+    items = json.loads(items) if isinstance(items, str) else items or []
+    done = []
+    for item in items:
+        uploaded = srv._state.files.get(item.get("id", ""))
+        if uploaded is None or not uploaded.data:
+            return {"ok": False, "error": "file_not_found"}
+        uploaded.title = item.get("title") or uploaded.filename
+        uploaded.channel = srv._resolve(channel) if channel else None
+        uploaded.thread_ts = p.get("thread_ts")
+        uploaded.completed = True
+        done.append({"id": uploaded.id, "title": uploaded.title, "name": uploaded.filename})
+    return {"ok": True, "files": done}
+
+
+_METHODS: dict[str, Callable[[SlackTestServer, dict[str, Any]], dict[str, Any]]] = {
+    "auth.test": _auth_test,
+    "chat.postMessage": _post_message,
+    "chat.postEphemeral": lambda srv, p: _post_message(srv, p, ephemeral=True),
+    "chat.update": _update,
+    "conversations.replies": _replies,
+    "files.getUploadURLExternal": _get_upload_url,
+    "files.completeUploadExternal": _complete_upload,
+}
+
+
+def _blocks(value: Any) -> list[dict[str, Any]]:
+    # Form-encoded calls carry blocks as a JSON string; JSON calls carry the list itself.
+    if isinstance(value, str):
+        return json.loads(value)
+    return list(value or [])
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, "true", "1", 1)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server_state: SlackTestServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        return
+
+    def do_GET(self) -> None:
+        self.do_POST()
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if path.path.startswith("/upload/"):
+            ok = self.server_state.store_upload(path.path.rsplit("/", 1)[1], raw)
+            self._send(200 if ok else 404, b"OK - %d" % len(raw) if ok else b"not found", "text/plain")
+            return
+        if not path.path.startswith("/api/"):
+            self._send(404, b"not found", "text/plain")
+            return
+        params = dict(parse_qsl(path.query))
+        params.update(self._body_params(raw))
+        auth = self.headers.get("Authorization", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else params.pop("token", None)
+        status, body, headers = self.server_state.handle(path.path[len("/api/"):], params, token)
+        payload = json.dumps(body).encode() if body else b"<html><body>Server Error</body></html>"
+        self._send(status, payload, "application/json" if body else "text/html", headers)
+
+    def _body_params(self, raw: bytes) -> dict[str, Any]:
+        ctype = self.headers.get("Content-Type", "")
+        if not raw:
+            return {}
+        if ctype.startswith("application/json"):
+            return json.loads(raw.decode("utf-8"))
+        return dict(parse_qsl(raw.decode("utf-8")))
+
+    def _send(self, status: int, payload: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{ctype}; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def serve(token: str = "xoxb-test-token", channels: dict[str, str] | None = None) -> Iterator[SlackTestServer]:
+    """Generator for pytest fixtures: a started server, stopped afterwards."""
+    server = SlackTestServer(token=token, channels=channels).start()
+    try:
+        yield server
+    finally:
+        server.stop()
