@@ -1,0 +1,111 @@
+"""Build the running parts from a validated config: store, scrapers, model, watchlists, notifier, engines.
+
+Reads every section of config.yaml; secrets only from the environment variables the config names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from listener.config import LoadedConfig
+from listener.config.schema import HttpSettings, SourceConfig
+from listener.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Components:
+    loaded: LoadedConfig
+    store: Store
+    scrapers: dict[str, Any]
+    backend: Any
+    watchlists: Any  # a reloader with `.current` (the live WatchlistSet)
+    notifier: Any
+    clock: Callable[[], datetime] = utcnow
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> dict[str, SourceConfig]:
+        return {s.name: s for s in self.loaded.config.sources if s.enabled}
+
+
+def build(loaded: LoadedConfig, *, clock: Callable[[], datetime] = utcnow, notifier: Any = None,
+          backend: Any = None, migrate: bool = True) -> Components:
+    store = Store(loaded.storage_url)
+    if migrate:
+        store.migrate()
+    watchlists = build_watchlists(loaded)
+    return Components(loaded=loaded, store=store, scrapers=build_scrapers(loaded, watchlists.current),
+                      backend=backend or build_backend(loaded), watchlists=watchlists,
+                      notifier=notifier or build_notifier(loaded), clock=clock)
+
+
+def build_watchlists(loaded: LoadedConfig) -> Any:
+    from listener.watchlists import WatchlistReloader
+
+    spec = loaded.config.watchlists
+    return WatchlistReloader(spec, loaded.base_dir, located=loaded.located)
+
+
+def build_backend(loaded: LoadedConfig) -> Any:
+    from sentiment import load_backend
+
+    model = loaded.config.model
+    first = load_backend(model.backend, **{"cues": model.cues or None, **model.options})
+    if model.second_stage is None:
+        return first
+    from sentiment.cascade import Cascade
+
+    stage = model.second_stage
+    second = load_backend(stage.backend, **{"cues": model.cues or None, **stage.options})
+    return Cascade(first, second, weight=stage.weight)
+
+
+def build_notifier(loaded: LoadedConfig) -> Any:
+    from alerts import REGISTRY
+
+    slack = loaded.config.slack
+    token = os.environ.get(slack.token_env, "").strip()
+    if not token:
+        log.warning("no Slack token in $%s: alerts go to the console", slack.token_env)
+        return REGISTRY["console"]()
+    return REGISTRY["slack"](token=token, base_url=slack.base_url,
+                             mask_personal_data=loaded.config.alerting.mask_personal_data)
+
+
+def build_scrapers(loaded: LoadedConfig, watchlists: Any) -> dict[str, Any]:
+    from scrapers import REGISTRY
+
+    built: dict[str, Any] = {}
+    for source in loaded.config.sources:
+        if not source.enabled:
+            continue
+        options = _with_watchlist_queries(source, loaded.source_options[source.name], watchlists)
+        http = build_http(loaded.config.http, source.http)
+        built[source.name] = REGISTRY[source.kind](source.name, options, http)
+    return built
+
+
+def build_http(defaults: HttpSettings, override: HttpSettings) -> Any:
+    from scrapers.http import HttpClient, HttpPolicy
+
+    settings = {**defaults.model_dump(exclude_none=True), **override.model_dump(exclude_none=True)}
+    return HttpClient(HttpPolicy(**settings))
+
+
+def _with_watchlist_queries(source: SourceConfig, options: Any, watchlists: Any) -> Any:
+    """A news-search source with no queries of its own searches for every watchlist's terms."""
+    fields = {f.name for f in dataclasses.fields(options)}
+    if "queries" in fields and not getattr(options, "queries") and hasattr(watchlists, "search_queries"):
+        return dataclasses.replace(options, queries=list(watchlists.search_queries()))
+    return options

@@ -1,0 +1,135 @@
+"""The `fangsiang` command: run | once | check | score | eval | demo | status.
+
+Exit codes: 0 ok, 1 runtime failure (or bad input lines for `score`), 2 invalid configuration.
+`--config` defaults to $FANGSIANG_CONFIG or ./config.yaml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from listener.errors import ConfigError
+
+log = logging.getLogger("fangsiang")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=getattr(logging, args.log_level or "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fangsiang", description="Social listening and Slack alerting daemon.")
+    parser.add_argument("--config", default=os.environ.get("FANGSIANG_CONFIG", "config.yaml"),
+                        help="config file (default: $FANGSIANG_CONFIG or ./config.yaml)")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the daemon until SIGTERM/SIGINT").set_defaults(func=_run)
+    commands.add_parser("once", help="run every stage one time, then exit").set_defaults(func=_once)
+    commands.add_parser("check", help="validate config and watchlists, print what is configured"
+                        ).set_defaults(func=_check)
+    commands.add_parser("status", help="print each source's health from the database").set_defaults(func=_status)
+    score = commands.add_parser("score", help="score text without the daemon")
+    score.add_argument("text", nargs="?", help="a text to score")
+    score.add_argument("--input", help="JSONL file of {\"id\", \"text\"} lines ('-' for stdin)")
+    score.add_argument("--output", help="JSONL output file (default stdout)")
+    score.add_argument("--no-config", action="store_true", help="use the embedded model without config.yaml")
+    score.set_defaults(func=_score)
+    evaluate = commands.add_parser("eval", help="evaluate the model on labelled JSONL files")
+    evaluate.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the evaluator (see --help)")
+    evaluate.set_defaults(func=_eval)
+    demo = commands.add_parser("demo", help="the whole pipeline offline on captured pages, alerts shown here")
+    demo.add_argument("--slack-url", help="send to this Slack-compatible API root instead of the console")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from listener.config import load_config
+
+    loaded = load_config(args.config)
+    if args.log_level is None:
+        logging.getLogger().setLevel(loaded.config.log_level)
+    return loaded
+
+
+def _pipeline(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from listener.app import build
+    from listener.pipeline import Pipeline
+
+    return Pipeline(build(_load(args)))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from listener import metrics
+    from listener.scheduler import run_forever
+
+    pipeline = _pipeline(args)
+    settings = pipeline.parts.loaded.config.metrics
+    if settings.enabled:
+        metrics.serve(settings.host, settings.port)
+    return run_forever(pipeline)
+
+
+def _once(args: argparse.Namespace) -> int:
+    report = _pipeline(args).run_once()
+    failed = [r for r in report.ingested if r.error]
+    for result in report.ingested:
+        state = f"error: {result.error}" if result.error else f"{result.fetched} fetched, {result.new} new"
+        print(f"source {result.source}: {state}")
+    print(f"scored {report.scored}, evaluated {report.evaluated}, dispatched: {report.dispatched}")
+    return 1 if failed and len(failed) == len(report.ingested) else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from listener.app import build_watchlists
+    from listener.describe import describe
+
+    loaded = _load(args)
+    watchlists = build_watchlists(loaded)
+    print(describe(loaded, watchlists.current))
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from listener.describe import describe_health
+    from listener.store import Store
+
+    loaded = _load(args)
+    store = Store(loaded.storage_url)
+    store.migrate()
+    print(describe_health(store))
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from listener.scoring import score_command
+
+    return score_command(args)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from sentiment.evaluate import main as evaluate_main
+
+    return int(evaluate_main(args.rest) or 0)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from listener.demo import run_demo
+
+    return run_demo(slack_url=args.slack_url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The ingest stage: run one source's scraper from its stored cursor and store what it found.
+
+Posts, engagement snapshots, the new cursor and the health counters are written in ONE transaction,
+so a crash either keeps all of a run or none of it: a restart neither duplicates nor skips.
+A failing source is logged, counted and retried on its next run; it never stops the other sources.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Callable
+
+from listener import health, metrics
+from listener.config.schema import HealthConfig, SourceConfig
+from listener.health import HealthEvent
+from listener.store import Store
+from listener.store.posts_repo import insert_new_posts, record_snapshots
+from listener.store.sources_repo import source_state
+from scrapers.base import FetchResult, Post, ScrapeError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    source: str
+    fetched: int = 0
+    new: int = 0
+    error: str | None = None
+    health_event: HealthEvent | None = None
+
+
+def ingest_source(store: Store, source: SourceConfig, scraper: object, *, health_config: HealthConfig,
+                  clock: Callable[[], datetime],
+                  on_health: Callable[[object, HealthEvent], None] | None = None) -> IngestResult:
+    """Fetch from the stored cursor, store new posts and the new cursor; record health either way."""
+    with store.session() as session:
+        cursor = source_state(session, source.name, source.kind).cursor
+    first_run = cursor is None
+    try:
+        fetched: FetchResult = scraper.fetch(cursor)  # type: ignore[attr-defined]
+    except Exception as exc:  # one source's failure must never stop the others
+        return _record_failure(store, source, exc, health_config, clock, on_health)
+    return _record_success(store, source, fetched, first_run, health_config, clock, on_health)
+
+
+def store_thread_posts(store: Store, posts: list[Post], *, clock: Callable[[], datetime]) -> int:
+    """Store what the thread tracker re-read: new comments, and snapshots of everything."""
+    with store.session() as session:
+        new = insert_new_posts(session, posts, now=clock(), backfill=False)
+        record_snapshots(session, posts)
+    return len(new)
+
+
+def _record_success(store: Store, source: SourceConfig, fetched: FetchResult, first_run: bool,
+                    health_config: HealthConfig, clock: Callable[[], datetime],
+                    on_health: Callable[[object, HealthEvent], None] | None) -> IngestResult:
+    now = clock()
+    posts = _stamped(fetched.posts, source.name)
+    with store.session() as session:
+        backfill = first_run and not source.alert_on_backfill
+        new = insert_new_posts(session, posts, now=now, backfill=backfill)
+        record_snapshots(session, posts)
+        state = source_state(session, source.name, source.kind)
+        state.cursor = fetched.cursor
+        health.record_success(state, new_posts=len(new), now=now)
+        event = health.assess(state, interval=source.schedule.interval(), config=health_config, now=now)
+        if event and on_health:
+            on_health(session, event)
+    metrics.POSTS_INGESTED.labels(source.name).inc(len(new))
+    metrics.SOURCE_DEGRADED.labels(source.name).set(0 if event is None or event.kind == "recovered" else 1)
+    log.info("source %s: %d fetched, %d new%s", source.name, len(posts), len(new),
+             " (backfill, not alerted)" if first_run and not source.alert_on_backfill and new else "")
+    return IngestResult(source.name, fetched=len(posts), new=len(new), health_event=event)
+
+
+def _record_failure(store: Store, source: SourceConfig, exc: Exception, health_config: HealthConfig,
+                    clock: Callable[[], datetime],
+                    on_health: Callable[[object, HealthEvent], None] | None) -> IngestResult:
+    now = clock()
+    url = getattr(exc, "url", "")
+    message = f"{type(exc).__name__}: {exc}" + (f" ({url})" if url and url not in str(exc) else "")
+    layout_changed = isinstance(exc, ScrapeError) and exc.layout_changed
+    log.warning("source %s failed: %s", source.name, message, exc_info=not isinstance(exc, ScrapeError))
+    with store.session() as session:
+        state = source_state(session, source.name, source.kind)
+        health.record_failure(state, message, now=now)
+        event = health.assess(state, interval=source.schedule.interval(), config=health_config, now=now,
+                              layout_changed=layout_changed)
+        if event and on_health:
+            on_health(session, event)
+    metrics.SOURCE_ERRORS.labels(source.name).inc()
+    if event and event.kind != "recovered":
+        metrics.SOURCE_DEGRADED.labels(source.name).set(1)
+    return IngestResult(source.name, error=message, health_event=event)
+
+
+def _stamped(posts: list[Post], name: str) -> list[Post]:
+    """Posts carry the configured source name, the dedupe key's first half."""
+    return [p if p.source == name else replace(p, source=name) for p in posts]

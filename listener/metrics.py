@@ -1,0 +1,31 @@
+"""Prometheus metrics and the local HTTP endpoint that serves them. The one home of prometheus_client.
+
+Reads config keys `metrics.enabled`, `metrics.host`, `metrics.port`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+log = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry()
+POSTS_INGESTED = Counter("fangsiang_posts_ingested_total", "New posts stored", ["source"], registry=REGISTRY)
+SOURCE_ERRORS = Counter("fangsiang_source_errors_total", "Failed source runs", ["source"], registry=REGISTRY)
+SOURCE_DEGRADED = Gauge("fangsiang_source_degraded", "1 while a source is degraded", ["source"], registry=REGISTRY)
+POSTS_SCORED = Counter("fangsiang_posts_scored_total", "Posts scored by the model", registry=REGISTRY)
+POSTS_MATCHED = Counter("fangsiang_posts_matched_total", "Posts that matched a watchlist", ["watchlist"],
+                        registry=REGISTRY)
+ALERTS_SENT = Counter("fangsiang_alerts_sent_total", "Alerts delivered", ["kind"], registry=REGISTRY)
+ALERTS_FAILED = Counter("fangsiang_alert_failures_total", "Failed alert deliveries", registry=REGISTRY)
+OUTBOX_PENDING = Gauge("fangsiang_outbox_pending", "Alerts waiting in the outbox", registry=REGISTRY)
+SCORE_SECONDS = Histogram("fangsiang_score_batch_seconds", "Time to score one batch", registry=REGISTRY)
+
+
+def serve(host: str, port: int) -> None:
+    """Expose /metrics on host:port (a daemon thread). Port 0 disables."""
+    if port:
+        start_http_server(port, addr=host, registry=REGISTRY)
+        log.info("metrics on http://%s:%d/metrics", host, port)

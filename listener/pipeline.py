@@ -1,0 +1,110 @@
+"""Every stage of the daemon as a method: ingest a source, score, evaluate, dispatch, track threads, housekeeping.
+
+`run_once()` runs each stage one time in order (for `fangsiang once`, cron and tests); the scheduler
+calls the same methods on their own schedules. Each stage reads from and writes to the database, so
+any of them can be interrupted and resumed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from listener.app import Components
+from listener.config.schema import parse_duration
+from listener.ingest import IngestResult, ingest_source, store_thread_posts
+from listener.triage import evaluate_pending, score_pending
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OnceReport:
+    ingested: list[IngestResult] = field(default_factory=list)
+    scored: int = 0
+    evaluated: int = 0
+    dispatched: Any = None
+
+
+class Pipeline:
+    def __init__(self, parts: Components) -> None:
+        from listener.dispatch import Dispatcher
+        from listener.incidents import IncidentEngine
+        from listener.tracker import ThreadTracker
+
+        self.parts = parts
+        config = parts.loaded.config
+        self.engine = IncidentEngine(config.alerting, parts.clock)
+        self.dispatcher = Dispatcher(parts.notifier, config.alerting, parts.clock)
+        self.tracker = ThreadTracker(parts.clock)
+
+    # -- stages -------------------------------------------------------------------------------
+    def ingest(self, name: str) -> IngestResult:
+        parts = self.parts
+        return ingest_source(parts.store, parts.sources[name], parts.scrapers[name],
+                             health_config=parts.loaded.config.health, clock=parts.clock,
+                             on_health=self._report_health)
+
+    def score(self) -> int:
+        """Score until nothing is left (bounded batches, each its own transaction)."""
+        total = 0
+        batch = self.parts.loaded.config.model.batch_size
+        while (done := score_pending(self.parts.store, self.parts.backend, self._watchlists(),
+                                     clock=self.parts.clock, batch_size=batch)):
+            total += done
+        return total
+
+    def evaluate(self) -> int:
+        total = 0
+        while (done := evaluate_pending(self.parts.store, self.engine, self._watchlists(),
+                                        clock=self.parts.clock)):
+            total += done
+        return total
+
+    def dispatch(self) -> Any:
+        return self.dispatcher.run_once(self.parts.store.session)
+
+    def track(self) -> int:
+        """Re-read the threads of open incidents that are due, by their heat."""
+        with self.parts.store.session() as session:
+            due = self.tracker.due(session)
+        new = 0
+        for source, thread_id in due:
+            scraper = self.parts.scrapers.get(source)
+            if scraper is None:
+                continue
+            try:
+                result = scraper.fetch_thread(thread_id, None)
+            except Exception as exc:  # a vanished thread must not stop the others
+                log.warning("tracking %s/%s failed: %s", source, thread_id, exc)
+                continue
+            new += store_thread_posts(self.parts.store, result.posts, clock=self.parts.clock)
+            with self.parts.store.session() as session:
+                self.tracker.reschedule_thread(session, source, thread_id)
+        return new
+
+    def housekeeping(self) -> None:
+        self.parts.watchlists.reload_if_changed()
+        with self.parts.store.session() as session:
+            self.engine.close_quiet(session)
+        self.dispatcher.flush_digests(self.parts.store.session)
+
+    def run_once(self) -> OnceReport:
+        report = OnceReport()
+        for name in self.parts.sources:
+            report.ingested.append(self.ingest(name))
+        report.scored = self.score()
+        report.evaluated = self.evaluate()
+        report.dispatched = self.dispatch()
+        return report
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _watchlists(self) -> Any:
+        return self.parts.watchlists.current
+
+    def _report_health(self, session: Any, event: Any) -> None:
+        from listener.outbox import enqueue_health
+
+        enqueue_health(session, event, channel=self.parts.loaded.config.alerting.ops_channel,
+                       kind_label=self.parts.sources[event.source].kind)

@@ -1,0 +1,99 @@
+"""The scoring and evaluation stages.
+
+score: posts not yet scored are matched against the watchlists; the matched ones are scored by the model
+(one batch) and their verdicts and matches written. A comment that names no brand inherits the
+watchlists of its thread, because complaints often grow in the comments of a matched topic.
+evaluate: scored posts go to the incident engine, which decides risk, incidents and alerts. Posts read
+on a source's first run (backfill) are kept for summaries but never alerted.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Callable
+
+from listener import metrics
+from listener.store import Store
+from listener.store.models import MatchRow, PostRow, VerdictRow
+from listener.store.posts_repo import (mark_evaluated, matches_of, posts_to_evaluate, posts_to_score,
+                                       thread_watchlists, verdict_of)
+from sentiment.types import Verdict
+
+log = logging.getLogger(__name__)
+INHERITED = "(thread)"  # the term recorded for a comment that matched through its thread
+
+
+def post_text(row: PostRow) -> str:
+    return f"{row.title}\n{row.text}".strip() if row.is_thread_start else row.text
+
+
+def score_pending(store: Store, backend: Any, watchlists: Any, *, clock: Callable[[], datetime],
+                  batch_size: int = 256) -> int:
+    """Match and score one batch of new posts; return how many posts were processed."""
+    with store.session() as session:
+        rows = posts_to_score(session, batch_size)
+        if not rows:
+            return 0
+        now = clock()
+        matched: list[PostRow] = []
+        for row in rows:  # one by one, so a comment sees the matches of its topic from the same batch
+            names = _watchlist_terms(session, row, watchlists)
+            for name, terms in names.items():
+                session.add(MatchRow(post_id=row.id, watchlist=name, terms=list(terms), matched_at=now))
+                metrics.POSTS_MATCHED.labels(name).inc()
+            if names:
+                matched.append(row)
+                session.flush()
+        with metrics.SCORE_SECONDS.time():
+            verdicts = backend.predict([post_text(row) for row in matched]) if matched else []
+        for row, verdict in zip(matched, verdicts):
+            session.add(_verdict_row(row.id, verdict, now))
+        for row in rows:
+            row.scored_at = now
+    metrics.POSTS_SCORED.inc(len(matched))
+    log.debug("scored %d of %d new posts (the rest matched no watchlist)", len(matched), len(rows))
+    return len(rows)
+
+
+def evaluate_pending(store: Store, engine: Any, watchlists: Any, *, clock: Callable[[], datetime],
+                     batch_size: int = 256) -> int:
+    """Hand scored posts to the incident engine; return how many posts were evaluated."""
+    with store.session() as session:
+        rows = posts_to_evaluate(session, batch_size)
+        for row in rows:
+            if not row.backfill:
+                _observe(session, engine, watchlists, row)
+        mark_evaluated(session, [row.id for row in rows], clock())
+    return len(rows)
+
+
+def _observe(session: Any, engine: Any, watchlists: Any, row: PostRow) -> None:
+    verdict_row = verdict_of(session, row.id)
+    if verdict_row is None:
+        return
+    verdict = Verdict(lang=verdict_row.lang, label=verdict_row.label, probs=dict(verdict_row.probs),
+                      complaint=verdict_row.complaint, cues=tuple(verdict_row.cues), model=verdict_row.model)
+    for match in matches_of(session, row.id):
+        watchlist = watchlists.get(match.watchlist)
+        if watchlist is None:  # removed from the YAML since the post was matched
+            continue
+        incident = engine.observe(session, row, verdict, watchlist, tuple(match.terms))
+        if incident is not None:
+            match.risk, match.reason = incident.risk, incident.reason
+
+
+def _watchlist_terms(session: Any, row: PostRow, watchlists: Any) -> dict[str, tuple[str, ...]]:
+    found = {m.watchlist.name: tuple(m.terms) for m in watchlists.match(post_text(row), source=row.source)}
+    if not found and not row.is_thread_start:
+        for name in thread_watchlists(session, row.source, row.thread_id):
+            if watchlists.get(name) is not None:
+                found[name] = (INHERITED,)
+    return found
+
+
+def _verdict_row(post_id: int, verdict: Verdict, now: datetime) -> VerdictRow:
+    return VerdictRow(post_id=post_id, lang=verdict.lang, label=verdict.label,
+                      probs={k: round(float(v), 6) for k, v in verdict.probs.items()},
+                      complaint=round(float(verdict.complaint), 6), cues=list(verdict.cues),
+                      model=verdict.model, scored_at=now)
