@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 from scrapers.base import FetchResult, Post, ScrapeError
+from scrapers.html import html_to_text
 
 
 # ---------------------------------------------------------------- JSON access
@@ -93,6 +94,15 @@ def required_id(item: dict[str, Any], key: str, what: str, url: str = "") -> str
     if not ident:
         raise ScrapeError(f"{what} has no {key!r}", url=url, layout_changed=True)
     return ident
+
+
+_PARA_END = re.compile(r"</p\s*>", re.I)
+
+
+def html_text(fragment: Any) -> str:
+    """Plain text of an HTML field (Mastodon `content`, Weibo `text`), paragraphs kept apart."""
+    # The shared helper turns <br> into line breaks but glues "</p><p>" together; mark the ends.
+    return html_to_text(_PARA_END.sub("</p><br>", text(fragment)))
 
 
 # ---------------------------------------------------------------- time
