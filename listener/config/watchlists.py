@@ -1,0 +1,157 @@
+"""Typed schema of watchlists and its validation into `file:line: key: problem` errors.
+
+Reads the `watchlists:` list of a watchlist file (or of config.yaml, inline). Keys of one watchlist: `name`,
+`description`, `enabled`, `priority`, `terms`, `exclude`, `query`, `sources`, `min_complaint`, `route`
+(an alerting `Route`), `tiers` (an alerting `Tiers`; unset: `alerting.default_tiers`) and `cues`.
+`terms`, `exclude` and `cues` are either a flat list or lists per language: `th`, `en`, `zh`, `any`.
+The language keys only organise the file; how a term is matched follows from its script
+(see `listener.matching`).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
+
+from listener.config.alerting import Route, Strict, Tiers
+from listener.config.yamlio import KeyPath, LocatedYaml, dotted
+from listener.errors import ConfigError
+from listener.matching import compile_term
+from listener.watchlist_query import QueryError, all_terms, parse_query
+
+
+def _has_letters(term: str) -> str:
+    if compile_term(term) is None:
+        raise ValueError(f"term {term!r} has no letters or digits to match on")
+    return term
+
+
+TermText = Annotated[str, AfterValidator(_has_letters)]
+
+
+class Terms(Strict):
+    """Terms per language; a flat list in YAML lands in `any`. Synonyms and aliases are just more terms."""
+
+    th: tuple[TermText, ...] = ()
+    en: tuple[TermText, ...] = ()
+    zh: tuple[TermText, ...] = ()
+    any: tuple[TermText, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_list(cls, value: Any) -> Any:
+        return {"any": value} if isinstance(value, list) else value
+
+    def all(self) -> tuple[str, ...]:
+        """Every term once, in file order."""
+        return tuple(dict.fromkeys((*self.th, *self.en, *self.zh, *self.any)))
+
+
+class Watchlist(Strict):
+    """One watchlist: which posts are about a topic, how much they weigh, and where their alerts go."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    enabled: bool = True
+    priority: float = Field(1.0, ge=0, le=10)  # multiplies the risk of posts it matches
+    terms: Terms = Terms()
+    exclude: Terms = Terms()  # any of these in a post vetoes the watchlist for that post
+    query: str | None = None  # boolean query; with `terms` too, both must hold
+    sources: tuple[str, ...] | None = Field(None, min_length=1)  # source names; unset: every source
+    min_complaint: float | None = Field(None, ge=0, le=1)  # below this complaint probability: no alert
+    route: Route = Route()
+    tiers: Tiers | None = None
+    cues: Terms = Terms()  # extra escalation phrases for this topic, on top of the model's own
+
+    @field_validator("query")
+    @classmethod
+    def _parsable(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                node = parse_query(value)
+            except QueryError as exc:
+                raise ValueError(f"cannot parse query: {exc}") from None
+            for term in all_terms(node):
+                _has_letters(term)
+        return value
+
+    @model_validator(mode="after")
+    def _selects_something(self) -> "Watchlist":
+        if not self.terms.all() and self.query is None:
+            raise ValueError("a watchlist needs `terms` or a `query`")
+        return self
+
+
+class WatchlistFile(Strict):
+    watchlists: list[Watchlist]
+
+
+def validate_watchlists(located: LocatedYaml, data: Any = None, prefix: KeyPath = ()) -> list[tuple[Watchlist, int | None]]:
+    """Validate a watchlist list; return each watchlist with the line of its entry.
+
+    File mode (`prefix` empty): `located.data` must be a mapping with a `watchlists:` list. Inline mode:
+    `data` is the list found at `prefix` (e.g. `("watchlists",)`) of the main config in `located`.
+    """
+    root = located.data if not prefix else {"watchlists": data}
+    base: KeyPath = prefix[:-1] if prefix else ()
+    try:
+        parsed = WatchlistFile.model_validate(root)
+    except ValidationError as exc:
+        raise _config_error(exc, located, base) from None
+    lines = [located.line_of((*base, "watchlists", i)) for i in range(len(parsed.watchlists))]
+    return list(zip(parsed.watchlists, lines))
+
+
+def check_unique(entries: list[tuple[Watchlist, str, int | None]]) -> None:
+    """Refuse two watchlists with one name: alerts, incidents and Slack threads are keyed by it."""
+    seen: dict[str, tuple[str, int | None]] = {}
+    for watchlist, file, line in entries:
+        if watchlist.name in seen:
+            first_file, first_line = seen[watchlist.name]
+            raise ConfigError(f"duplicate watchlist name {watchlist.name!r} (first defined at "
+                              f"{first_file}:{first_line})", file=file, line=line, key="name")
+        seen[watchlist.name] = (file, line)
+
+
+def _config_error(exc: ValidationError, located: LocatedYaml, base: KeyPath) -> ConfigError:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc: KeyPath = tuple(first["loc"])
+    path = (*base, *loc)
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        valid = _valid_keys(loc[:-1])
+        message = "unknown key" + (f"; valid keys: {', '.join(valid)}" if valid else "")
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif "input" in first and not isinstance(first["input"], (dict, list)):
+        message += f" (got {first['input']!r})"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return ConfigError(message, file=located.file, line=located.line_of(path), key=dotted(path))
+
+
+def _valid_keys(loc: KeyPath) -> list[str]:
+    """The keys allowed in the mapping at `loc`, found by walking the schema."""
+    model: type[BaseModel] | None = WatchlistFile
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue  # a list index: the item's model was already unwrapped from the field type
+        field = model.model_fields.get(part)
+        model = _inner_model(field.annotation) if field else None
+    return list(model.model_fields) if model else []
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model inside `X`, `X | None`, `list[X]` or `tuple[X, ...]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (list, tuple, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _inner_model(arg)
+            if found:
+                return found
+    return None
