@@ -68,6 +68,9 @@ class FetchResult:
     posts: list[Post]
     cursor: dict[str, Any]  # JSON-serialisable; stored by the listener and handed back next time
     pages_read: int = 0
+    # Errors met after some progress: the posts and cursor above are still good (a listing that
+    # failed on page 3 keeps pages 1-2 and resumes from page 3 next time); the listener counts these.
+    errors: list[str] = field(default_factory=list)
 
 
 class Scraper(Protocol):
