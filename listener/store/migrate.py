@@ -40,15 +40,15 @@ def pending_model_changes(engine: Engine) -> list:
         return compare_metadata(context, Base.metadata)
 
 
-def new_revision(message: str) -> None:
+def new_revision(message: str, rev_id: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         engine = create_engine(f"sqlite:///{scratch}/scratch.db")
         upgrade_to_head(engine)
-        command.revision(_config(engine), message=message, autogenerate=True)
+        command.revision(_config(engine), message=message, autogenerate=True, rev_id=rev_id)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "revision":
-        new_revision(sys.argv[2])
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "revision":
+        new_revision(sys.argv[2], *sys.argv[3:])
     else:
-        sys.exit("usage: python -m listener.store.migrate revision MESSAGE")
+        sys.exit("usage: python -m listener.store.migrate revision MESSAGE [REVISION_ID]")

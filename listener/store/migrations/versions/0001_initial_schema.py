@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 02921f05cb46
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:13:35.282536
+Create Date: 2026-11-22 11:17:55.312609
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '02921f05cb46'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -42,6 +42,10 @@ def upgrade() -> None:
     sa.Column('acked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('snoozed_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('not_relevant', sa.Boolean(), nullable=False),
+    sa.Column('driver_post_id', sa.Integer(), nullable=True),
+    sa.Column('announced_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('time_to_ack_s', sa.Float(), nullable=True),
+    sa.Column('snoozed_by', sa.String(length=100), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('source', 'thread_id', 'watchlist', name='uq_incidents_thread')
     )
@@ -136,6 +140,7 @@ def upgrade() -> None:
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ts', sa.String(length=50), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('route_opts', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')

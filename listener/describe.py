@@ -1,0 +1,53 @@
+"""Human-readable summaries for `fangsiang check` (what is configured) and `fangsiang status` (source health)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from listener.config import LoadedConfig
+
+
+def describe(loaded: LoadedConfig, watchlists: Any) -> str:
+    config = loaded.config
+    lines = [f"config {loaded.file}: OK", f"storage: {_mask_url(loaded.storage_url)}",
+             f"model: {config.model.backend}" + (f" + {config.model.second_stage.backend} on matched posts"
+                                                 if config.model.second_stage else ""),
+             f"slack: token from ${config.slack.token_env}; default channel {config.alerting.default_channel}, "
+             f"ops channel {config.alerting.ops_channel}",
+             f"sources ({len(config.sources)}):"]
+    for source in config.sources:
+        when = source.schedule.cron and f"cron {source.schedule.cron}" or f"every {source.schedule.every}"
+        state = "" if source.enabled else " [disabled]"
+        lines.append(f"  - {source.name} ({source.kind}, {when}){state}")
+    names = list(getattr(watchlists, "names", lambda: [])())
+    lines.append(f"watchlists ({len(names)}):")
+    for name in names:
+        watchlist = watchlists.get(name)
+        channel = getattr(getattr(watchlist, "route", None), "channel", None) or config.alerting.default_channel
+        lines.append(f"  - {name} -> {channel}")
+    return "\n".join(lines)
+
+
+def describe_health(store: Any) -> str:
+    from listener.store.sources_repo import all_states
+
+    with store.session() as session:
+        states = all_states(session)
+        if not states:
+            return "no source has run yet"
+        rows = [f"{'source':30} {'state':10} {'last success':20} {'fails':>5} {'posts':>7}"]
+        for s in states:
+            state = "DEGRADED" if s.degraded_since else "ok"
+            last = f"{s.last_success_at:%Y-%m-%d %H:%M}" if s.last_success_at else "never"
+            rows.append(f"{s.name:30} {state:10} {last:20} {s.consecutive_failures:5d} {s.posts_total:7d}")
+            if s.degraded_reason:
+                rows.append(f"    {s.degraded_reason}")
+    return "\n".join(rows)
+
+
+def _mask_url(url: str) -> str:
+    """Never print a database password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

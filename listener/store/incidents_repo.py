@@ -1,0 +1,91 @@
+"""Queries behind incidents, growth, thread tracking and summaries. The incident engine's only SQL.
+
+Reads no config.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from listener.store.models import Incident, MatchRow, PostRow, Snapshot, VerdictRow
+
+
+def thread_snapshots(session: Session, source: str, thread_id: str, *, since: datetime,
+                     until: datetime) -> Sequence[Snapshot]:
+    """The thread's own snapshots in [since, until], oldest first; per-comment snapshots only when the
+    thread itself was never snapshotted (some sources expose counters per comment only)."""
+    base = (select(Snapshot).where(Snapshot.source == source, Snapshot.thread_id == thread_id,
+                                   Snapshot.read_at >= since, Snapshot.read_at <= until)
+            .order_by(Snapshot.read_at, Snapshot.id))
+    own = session.scalars(base.where(Snapshot.external_id == thread_id)).all()
+    return own if own else session.scalars(base).all()
+
+
+def find_incident(session: Session, source: str, thread_id: str, watchlist: str) -> Incident | None:
+    query = select(Incident).where(Incident.source == source, Incident.thread_id == thread_id,
+                                   Incident.watchlist == watchlist)
+    return session.scalars(query).first()
+
+
+def add_incident(session: Session, incident: Incident) -> Incident:
+    session.add(incident)
+    session.flush()  # the id is part of every idempotency key
+    return incident
+
+
+def get_incident(session: Session, incident_id: int) -> Incident | None:
+    return session.get(Incident, incident_id)
+
+
+def quiet_open_incidents(session: Session, last_activity_before: datetime) -> Sequence[Incident]:
+    query = (select(Incident).where(Incident.status == "open", Incident.last_activity_at < last_activity_before)
+             .order_by(Incident.id))
+    return session.scalars(query).all()
+
+
+def incidents_due_for_poll(session: Session, now: datetime) -> Sequence[Incident]:
+    query = (select(Incident).where(Incident.status == "open", Incident.not_relevant.is_(False),
+                                    Incident.next_poll_at.is_not(None), Incident.next_poll_at <= now)
+             .order_by(Incident.next_poll_at, Incident.id))
+    return session.scalars(query).all()
+
+
+def open_incidents_of_thread(session: Session, source: str, thread_id: str) -> Sequence[Incident]:
+    query = select(Incident).where(Incident.source == source, Incident.thread_id == thread_id,
+                                   Incident.status == "open")
+    return session.scalars(query).all()
+
+
+def post_by_id(session: Session, post_id: int) -> PostRow | None:
+    return session.get(PostRow, post_id)
+
+
+def thread_start(session: Session, source: str, thread_id: str) -> PostRow | None:
+    query = select(PostRow).where(PostRow.source == source, PostRow.thread_id == thread_id,
+                                  PostRow.is_thread_start.is_(True)).order_by(PostRow.id)
+    return session.scalars(query).first()
+
+
+def verdict_of(session: Session, post_id: int) -> VerdictRow | None:
+    return session.get(VerdictRow, post_id)
+
+
+def sentiment_counts(session: Session, watchlist: str, since: datetime, until: datetime) -> dict[str, int]:
+    """Posts matched by `watchlist` in [since, until), counted by sentiment label."""
+    query = (select(VerdictRow.label, func.count())
+             .join(MatchRow, MatchRow.post_id == VerdictRow.post_id)
+             .where(MatchRow.watchlist == watchlist, MatchRow.matched_at >= since, MatchRow.matched_at < until)
+             .group_by(VerdictRow.label))
+    return {label: int(count) for label, count in session.execute(query)}
+
+
+def top_incidents(session: Session, watchlist: str, since: datetime, limit: int) -> Sequence[Incident]:
+    """The riskiest incidents of `watchlist` active since `since`."""
+    query = (select(Incident).where(Incident.watchlist == watchlist, Incident.last_activity_at >= since,
+                                    Incident.not_relevant.is_(False))
+             .order_by(Incident.risk.desc(), Incident.id).limit(limit))
+    return session.scalars(query).all()
