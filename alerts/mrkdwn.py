@@ -34,6 +34,17 @@ def escape(text: str) -> str:
     return _BROADCAST.sub(lambda m: "@" + _WORD_JOINER + m.group(1), text)
 
 
+def escape_plain(text: str) -> str:
+    """Make untrusted text inert in a ``plain_text`` object (headers, buttons).
+
+    plain_text never forms mentions, but some clients show HTML entities there literally, so instead of
+    ``&lt;`` the angle brackets become look-alike quotation marks: readable, and inert anywhere the text
+    is later copied.
+    """
+    text = text.replace("<", "‹").replace(">", "›")
+    return _BROADCAST.sub(lambda m: "@" + _WORD_JOINER + m.group(1), text)
+
+
 def clip(text: str, limit: int) -> str:
     """Cut ``text`` to at most ``limit`` characters, ending with an ellipsis when it was cut.
 

@@ -45,11 +45,13 @@ class _Ctx:
     mask: bool
     interactive: bool
 
-    def clean(self, text: str, limit: int | None = None, one_line: bool = False) -> str:
-        """Untrusted text → masked, (optionally) one line, cut to ``limit`` and escaped."""
+    def clean(self, text: str, limit: int | None = None, one_line: bool = False, plain: bool = False) -> str:
+        """Untrusted text → masked, (optionally) one line, cut to ``limit`` and escaped (for plain_text
+        objects when ``plain``, else for mrkdwn)."""
         text = mask_personal_data(text) if self.mask else text
         text = M.one_line(text) if one_line else text.strip()
-        return M.escape(M.clip(text, limit) if limit else text)
+        text = M.clip(text, limit) if limit else text
+        return M.escape_plain(text) if plain else M.escape(text)
 
 
 def render(alert: Alert, *, mask: bool = True, interactive: bool = False) -> RenderedMessage:
@@ -113,23 +115,30 @@ def _source_label(alert: Alert) -> str:
     return f"Open on {alert.source}" if alert.source else "Open post"
 
 
-# -- kinds --------------------------------------------------------------------------------------------------
-def _card(alert: Alert, ctx: _Ctx) -> RenderedMessage:
-    """The incident card, for ``new`` and (same layout) ``update``."""
-    title = ctx.clean(alert.title, M.HEADER_LIMIT, one_line=True) or "(untitled)"
-    severity = alert.severity.upper()
-    excerpt = _quote(ctx.clean(alert.excerpt, EXCERPT_LIMIT))
+def _card_fields(alert: Alert) -> list[dict[str, object]]:
     fields = [
-        _field("Risk", f"{alert.risk:.2f}"), _field("Severity", f"{_emoji(alert.severity)} {M.escape(severity)}"),
+        _field("Risk", f"{alert.risk:.2f}"),
+        _field("Severity", f"{_emoji(alert.severity)} {M.escape(alert.severity.upper())}"),
         _field("Watchlist", M.escape(alert.watchlist)), _field("Language", M.escape(_lang(alert.lang))),
         _field("Engagement", _engagement(alert.engagement)), _field("Growth", _growth(alert.growth)),
     ]
     if alert.sentiment:
         fields.insert(4, _field("Sentiment", M.escape(alert.sentiment)))
+    return fields
+
+
+# -- kinds --------------------------------------------------------------------------------------------------
+def _card(alert: Alert, ctx: _Ctx) -> RenderedMessage:
+    """The incident card, for ``new`` and (same layout) ``update``."""
+    title = ctx.clean(alert.title, M.HEADER_LIMIT, one_line=True) or "(untitled)"
+    header = ctx.clean(alert.title, M.HEADER_LIMIT, one_line=True, plain=True) or "(untitled)"
+    severity = alert.severity.upper()
+    excerpt = _quote(ctx.clean(alert.excerpt, EXCERPT_LIMIT))
     blocks: list[Block] = [
-        {"type": "header", "text": M.plain(f"{_emoji(alert.severity)} {severity}: {title}", M.HEADER_LIMIT)},
+        {"type": "header",
+         "text": M.plain(f"{_emoji(alert.severity)} {M.escape_plain(severity)}: {header}", M.HEADER_LIMIT)},
         {"type": "section", "text": M.md(f"*{M.link(alert.url, _source_label(alert))}*\n{excerpt}".rstrip())},
-        {"type": "section", "fields": fields},
+        {"type": "section", "fields": _card_fields(alert)},
         _context(f"*Why:* {ctx.clean(alert.reason, 500, one_line=True)}"),
         _context(f"Incident #{alert.incident_id}", f"rev {alert.revision}", "updated" if alert.kind == "update" else "",
                  M.escape(alert.source), M.escape(alert.posted_at)),
@@ -181,10 +190,11 @@ def _item_line(item: Alert, ctx: _Ctx) -> str:
 
 def _digest(alert: Alert, ctx: _Ctx) -> RenderedMessage:
     title = ctx.clean(alert.title, M.HEADER_LIMIT, one_line=True) or "Digest"
+    header = ctx.clean(alert.title, M.HEADER_LIMIT, one_line=True, plain=True) or "Digest"
     count = len(alert.items)
     room = M.MAX_BLOCKS - 3  # header, context, and a possible "… more" line
     blocks: list[Block] = [
-        {"type": "header", "text": M.plain(f"📋 {title}", M.HEADER_LIMIT)},
+        {"type": "header", "text": M.plain(f"📋 {header}", M.HEADER_LIMIT)},
         _context(f"{count} alert{'s' if count != 1 else ''}", M.escape(alert.watchlist)),
     ]
     blocks += [{"type": "section", "text": M.md(_item_line(item, ctx))} for item in alert.items[:room]]
@@ -204,6 +214,7 @@ def _summary_counts(alert: Alert) -> dict[str, int]:
 
 def _summary(alert: Alert, ctx: _Ctx) -> RenderedMessage:
     title = ctx.clean(alert.title, M.HEADER_LIMIT, one_line=True) or "Daily summary"
+    header = ctx.clean(alert.title, M.HEADER_LIMIT, one_line=True, plain=True) or "Daily summary"
     counts = _summary_counts(alert)
     total = sum(counts.values())
     fields = [_field(M.escape(label), f"{n:,}") for label, n in sorted(counts.items(), key=lambda kv: -kv[1])][:9]
@@ -218,7 +229,7 @@ def _summary(alert: Alert, ctx: _Ctx) -> RenderedMessage:
         lines.append(line)
         used += len(line) + 1
     blocks: list[Block] = [
-        {"type": "header", "text": M.plain(f"📊 {title}", M.HEADER_LIMIT)},
+        {"type": "header", "text": M.plain(f"📊 {header}", M.HEADER_LIMIT)},
         _context(f"Watchlist *{M.escape(alert.watchlist)}*", M.escape(alert.posted_at)),
         {"type": "section", "fields": fields},
     ]

@@ -87,7 +87,8 @@ class SlackTestServer:
         httpd.daemon_threads = True
         self.port = httpd.server_address[1]
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="slack-test-server", daemon=True)
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="slack-test-server", daemon=True)
         self._thread.start()
         return self
 
