@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from listener.config.watchlists import Watchlist, check_unique, validate_watchlists
+from listener.config.watchlists import PlacedWatchlist, Watchlist, check_unique, validate_watchlists
 from listener.config.yamlio import KeyPath, LocatedYaml, load_yaml
 from listener.errors import ConfigError
 from listener.matching import Pattern, Span, TermIndex, compile_term
@@ -137,19 +137,17 @@ def load_watchlists(spec: WatchlistSpec, base_dir: str | Path = ".", located: Lo
     For an inline list, pass the main config as `located` and the key path of the list as `prefix`, so
     errors name config.yaml and the right line. Raises ConfigError on the first problem.
     """
-    entries: list[tuple[Watchlist, str, int | None]] = []
+    entries: list[PlacedWatchlist] = []
     if isinstance(spec, list):
-        where = located or LocatedYaml(data=None, file="<inline>")
-        entries = [(w, where.file, line) for w, line in validate_watchlists(where, spec, prefix)]
+        entries = validate_watchlists(located or LocatedYaml(data=None, file="<inline>"), spec, prefix)
     else:
         path = Path(base_dir) / spec
         if not path.exists():
             raise ConfigError("watchlist file or folder not found", file=str(path))
         for file in watchlist_files(spec, base_dir):
-            doc = load_yaml(file)
-            entries += [(w, doc.file, line) for w, line in validate_watchlists(doc)]
+            entries += validate_watchlists(load_yaml(file))
     check_unique(entries)
-    return WatchlistSet([w for w, _, _ in entries])
+    return WatchlistSet([entry.watchlist for entry in entries])
 
 
 class WatchlistReloader:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import types
 import typing
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
@@ -89,38 +90,54 @@ class WatchlistFile(Strict):
     watchlists: list[Watchlist]
 
 
-def validate_watchlists(located: LocatedYaml, data: Any = None, prefix: KeyPath = ()) -> list[tuple[Watchlist, int | None]]:
-    """Validate a watchlist list; return each watchlist with the line of its entry.
+@dataclass(frozen=True)
+class PlacedWatchlist:
+    """A validated watchlist and where it was written, for errors found later (duplicate names)."""
+
+    watchlist: Watchlist
+    file: str
+    line: int | None
+    key: str
+
+
+def validate_watchlists(located: LocatedYaml, data: Any = None, prefix: KeyPath = ()) -> list[PlacedWatchlist]:
+    """Validate a watchlist list; return each watchlist with the place of its `name`.
 
     File mode (`prefix` empty): `located.data` must be a mapping with a `watchlists:` list. Inline mode:
     `data` is the list found at `prefix` (e.g. `("watchlists",)`) of the main config in `located`.
     """
     root = located.data if not prefix else {"watchlists": data}
-    base: KeyPath = prefix[:-1] if prefix else ()
     try:
         parsed = WatchlistFile.model_validate(root)
     except ValidationError as exc:
-        raise _config_error(exc, located, base) from None
-    lines = [located.line_of((*base, "watchlists", i)) for i in range(len(parsed.watchlists))]
-    return list(zip(parsed.watchlists, lines))
+        raise _config_error(exc, located, prefix) from None
+    placed = []
+    for i, watchlist in enumerate(parsed.watchlists):
+        path = _key_path(("watchlists", i, "name"), prefix)
+        placed.append(PlacedWatchlist(watchlist, located.file, located.line_of(path), dotted(path)))
+    return placed
 
 
-def check_unique(entries: list[tuple[Watchlist, str, int | None]]) -> None:
+def _key_path(loc: KeyPath, prefix: KeyPath) -> KeyPath:
+    """Where a validation `loc` (rooted at `watchlists`) lives in the YAML document."""
+    return (*prefix, *loc[1:]) if prefix else loc
+
+
+def check_unique(entries: list[PlacedWatchlist]) -> None:
     """Refuse two watchlists with one name: alerts, incidents and Slack threads are keyed by it."""
-    seen: dict[str, tuple[str, int | None]] = {}
-    for watchlist, file, line in entries:
-        if watchlist.name in seen:
-            first_file, first_line = seen[watchlist.name]
-            raise ConfigError(f"duplicate watchlist name {watchlist.name!r} (first defined at "
-                              f"{first_file}:{first_line})", file=file, line=line, key="name")
-        seen[watchlist.name] = (file, line)
+    seen: dict[str, PlacedWatchlist] = {}
+    for entry in entries:
+        first = seen.setdefault(entry.watchlist.name, entry)
+        if first is not entry:
+            raise ConfigError(f"duplicate watchlist name {entry.watchlist.name!r} (first defined at "
+                              f"{first.file}:{first.line})", file=entry.file, line=entry.line, key=entry.key)
 
 
-def _config_error(exc: ValidationError, located: LocatedYaml, base: KeyPath) -> ConfigError:
+def _config_error(exc: ValidationError, located: LocatedYaml, prefix: KeyPath) -> ConfigError:
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc: KeyPath = tuple(first["loc"])
-    path = (*base, *loc)
+    path = _key_path(loc, prefix)
     message = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         valid = _valid_keys(loc[:-1])

@@ -78,7 +78,7 @@ def test_wrong_type_names_line_key_and_value() -> None:
 
 def test_duplicate_name_is_refused_with_both_places() -> None:
     error = error_of("bad/duplicate.yaml")
-    assert (error.line, error.key) == (6, "name")
+    assert (error.line, error.key) == (6, "watchlists[2].name")
     assert "duplicate watchlist name 'operator'" in str(error) and "duplicate.yaml:2" in str(error)
 
 
