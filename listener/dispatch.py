@@ -1,0 +1,191 @@
+"""The dispatcher: sends due outbox rows in order, one short transaction per row, and marks a row sent
+only when the notifier says ok.
+
+Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `alerting.ops_channel`,
+`alerting.timezone`, and each row's route options (`quiet_hours`). Rules:
+- per incident, rows go out in the order they were decided; a reply or edit waits for the first message's ts;
+- `retry_after` pauses all sending that long (Slack rate limits are per workspace); other failures back off
+  exponentially per row; permanent errors and rows past `max_attempts` become `dead` and ops hears once;
+- a "new" message over the channel's hourly budget goes into the next digest instead (critical never does);
+- during a route's quiet hours only critical alerts notify; others are held for one catch-up digest.
+  Edits in place are not held: Slack does not notify anyone about an edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Callable, ContextManager, Protocol
+
+from alerts.types import Alert, Delivery
+from listener.config.alerting import AlertingConfig
+from listener.digest import flush_digests, in_quiet_hours, release_held, summary_chart_png
+from listener.outbox import alert_from_payload, enqueue
+from listener.store import incidents_repo, outbox_repo
+from listener.store.models import Incident, OutboxRow
+
+NOTIFYING_KINDS = frozenset({"new", "reply", "escalation", "digest", "summary"})
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=10)
+BATCH = 200
+
+SessionFactory = Callable[[], ContextManager[Any]]
+
+
+class Notifier(Protocol):
+    def deliver(self, alert: Alert) -> Delivery: ...
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    failed: int = 0  # will be retried
+    dead: int = 0
+    held: int = 0  # quiet hours
+    to_digest: int = 0  # over the channel budget
+    digests: int = 0  # digests and catch-ups built this run
+    waiting: int = 0  # behind an earlier row of the same incident
+
+
+class Dispatcher:
+    def __init__(self, notifier: Notifier, alerting: AlertingConfig, clock: Callable[[], datetime]) -> None:
+        self.notifier = notifier
+        self.alerting = alerting
+        self.clock = clock
+        self._paused_until: datetime | None = None
+
+    def flush_digests(self, session_factory: SessionFactory) -> int:
+        """Build the digests and catch-ups that are due (also done at the start of every `run_once`)."""
+        now = self.clock()
+        with session_factory() as session:
+            return release_held(session, now) + flush_digests(session, now, self.alerting.timezone)
+
+    def run_once(self, session_factory: SessionFactory) -> DispatchStats:
+        stats = DispatchStats()
+        now = self.clock()
+        if self._paused_until is not None and now < self._paused_until:
+            return stats
+        stats.digests = self.flush_digests(session_factory)
+        with session_factory() as session:
+            todo = [(r.id, r.incident_id, r.next_attempt_at <= now, r.attempts, r.kind)
+                    for r in outbox_repo.pending_rows(session, BATCH)]
+        blocked: set[int] = set()
+        for row_id, incident_id, due, attempts, kind in todo:
+            if incident_id is not None and incident_id in blocked:
+                stats.waiting += 1
+                continue
+            if not due:
+                if incident_id is not None and (attempts > 0 or kind == "new"):
+                    blocked.add(incident_id)  # a failing earlier row keeps its incident's later rows in line
+                continue
+            with session_factory() as session:
+                outcome = self._process(session, row_id, now, stats)
+            if outcome == "stop":
+                break
+            if outcome == "blocked" and incident_id is not None:
+                blocked.add(incident_id)
+        return stats
+
+    # -- one row ---------------------------------------------------------------------------------------
+    def _process(self, session: Any, row_id: int, now: datetime, stats: DispatchStats) -> str:
+        row = outbox_repo.claim(session, row_id)
+        if row is None:
+            return "skip"  # another worker has it, or it was handled meanwhile
+        alert = alert_from_payload(row.payload)
+        critical = alert.severity == "critical"
+        if row.kind in NOTIFYING_KINDS and not critical and in_quiet_hours(row.route_opts, now):
+            row.status = "held"
+            stats.held += 1
+            return "held"
+        incident = incidents_repo.get_incident(session, row.incident_id) if row.incident_id else None
+        if incident is not None and _needs_parent(row, incident):
+            if incident.message_ts is None:
+                return self._no_parent(session, row, incident, critical, now)
+            alert = _attach(alert, row, incident)
+        if row.kind == "new" and not critical and self._over_budget(session, row.channel, now):
+            row.status = "digest"  # the next digest carries it; the channel stays readable
+            if incident is not None:
+                incident.announced_at = None
+            stats.to_digest += 1
+            return "skip"
+        delivery = self.notifier.deliver(alert)
+        if delivery.ok:
+            self._sent(session, row, incident, delivery, now)
+            stats.sent += 1
+            return "sent"
+        return self._failed(session, row, delivery, now, stats)
+
+    def _no_parent(self, session: Any, row: OutboxRow, incident: Incident, critical: bool, now: datetime) -> str:
+        if outbox_repo.has_live_new(session, incident.id):
+            return "blocked"
+        held_new = [r for r in outbox_repo.rows_with_status(session, "held", incident_id=incident.id)
+                    if r.kind == "new"]
+        if critical and held_new:
+            # a critical follow-up may not wait for the end of quiet hours: send the first message now
+            held_new[-1].status, held_new[-1].next_attempt_at = "pending", now
+            return "blocked"
+        row.status, row.last_error = "superseded", "the incident has no message to edit or reply to"
+        return "skip"
+
+    def _sent(self, session: Any, row: OutboxRow, incident: Incident | None, delivery: Delivery,
+              now: datetime) -> None:
+        row.status, row.sent_at, row.ts, row.last_error = "sent", now, delivery.ts, None
+        row.attempts += 1
+        if incident is not None and row.kind in ("new", "update") and delivery.ts:
+            if row.kind == "new" or delivery.ts != incident.message_ts:  # an edit may repost a deleted message
+                incident.message_ts = delivery.ts
+                incident.channel = delivery.channel or row.channel
+        if row.kind == "summary":
+            self._attach_chart(session, row, delivery, now)
+
+    def _failed(self, session: Any, row: OutboxRow, delivery: Delivery, now: datetime, stats: DispatchStats) -> str:
+        row.attempts += 1
+        row.last_error = delivery.error or "delivery failed"
+        if delivery.permanent or row.attempts >= self.alerting.max_attempts:
+            row.status = "dead"
+            stats.dead += 1
+            self._report_dead(session, row, now)
+            return "dead"
+        stats.failed += 1
+        if delivery.retry_after is not None:
+            row.next_attempt_at = now + timedelta(seconds=delivery.retry_after)
+            self._paused_until = row.next_attempt_at
+            return "stop"
+        row.next_attempt_at = now + min(BACKOFF_FIRST * 2 ** (row.attempts - 1), BACKOFF_CAP)
+        return "stop"  # Slack is failing; trying the other rows now would only spend their attempts
+
+    def _report_dead(self, session: Any, row: OutboxRow, now: datetime) -> None:
+        if row.kind == "health" and row.channel == self.alerting.ops_channel:
+            return  # the ops channel itself is unreachable: nothing left to tell
+        text = f"{row.kind} alert for incident {row.incident_id} to {row.channel} gave up after " \
+               f"{row.attempts} attempt(s): {row.last_error}"
+        alert = Alert(incident_id=0, revision=0, kind="health", title="An alert could not be delivered", url="",
+                      excerpt=text, lang="en", risk=0.0, reason=text, watchlist="", severity="high",
+                      channel=self.alerting.ops_channel)
+        enqueue(session, alert, key=f"dead:{row.id}", now=now)
+
+    def _over_budget(self, session: Any, channel: str, now: datetime) -> bool:
+        sent = outbox_repo.top_level_sent_since(session, channel, now - timedelta(hours=1))
+        return sent >= self.alerting.channel_budget_per_hour
+
+    def _attach_chart(self, session: Any, row: OutboxRow, delivery: Delivery, now: datetime) -> None:
+        upload = getattr(self.notifier, "deliver_file", None)
+        watchlist = row.payload.get("watchlist", "")
+        if upload is None or not watchlist:
+            return
+        png = summary_chart_png(session, watchlist, now, self.alerting.timezone)
+        if png:  # best effort: the summary already went out and must not be sent again for a chart
+            upload(delivery.channel or row.channel, png, f"{watchlist}: last 7 days", thread_ts=delivery.ts)
+
+
+def _needs_parent(row: OutboxRow, incident: Incident) -> bool:
+    if row.kind in ("update", "reply"):
+        return True
+    # an escalation goes into the incident's thread, unless it is the copy for the escalation channel
+    return row.kind == "escalation" and not (row.route_opts or {}).get("top_level")
+
+
+def _attach(alert: Alert, row: OutboxRow, incident: Incident) -> Alert:
+    if row.kind == "update":
+        return replace(alert, channel=incident.channel or alert.channel, message_ts=incident.message_ts)
+    return replace(alert, channel=incident.channel or alert.channel, thread_ts=incident.message_ts)

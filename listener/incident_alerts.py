@@ -1,0 +1,150 @@
+"""What an incident change deserves in Slack, written to the outbox: the first message (or a digest line),
+in-place edits under the cooldown, thread replies for new risky comments, escalations with mentions.
+
+Reads config keys `alerting.cooldown_minutes` and each route's `mentions`, `escalation_channel`,
+`digest_below`, `digest_every` and `quiet_hours`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from alerts.types import Alert
+from listener.config.alerting import SEVERITY_ORDER, AlertingConfig, Route
+from listener.growth import Growth
+from listener.outbox import alert_key, enqueue, replace_payload
+from listener.store import outbox_repo
+from listener.store.models import Incident, PostRow
+
+
+def rank(severity: str | None) -> int:
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else -1
+
+
+def route_opts(route: Route) -> dict[str, Any]:
+    quiet = route.quiet_hours
+    return {"digest_every": route.digest_every,
+            "quiet_hours": None if quiet is None else {"start": quiet.start.isoformat(), "end": quiet.end.isoformat(),
+                                                       "tz": quiet.tz}}
+
+
+def incident_alert(incident: Incident, kind: str, growth: Growth, **extra: Any) -> Alert:
+    reason = incident.reason
+    if incident.status == "closed":
+        reason = f"closed: quiet since {incident.last_activity_at:%Y-%m-%d %H:%M} UTC · {reason}"
+    elif incident.acked_by:
+        reason = f"acknowledged by <@{incident.acked_by}> · {reason}"
+    alert = Alert(incident_id=incident.id, revision=incident.revision, kind=kind, title=incident.title,
+                  url=incident.url, excerpt=incident.excerpt, lang=incident.lang, risk=incident.risk,
+                  reason=reason, watchlist=incident.watchlist, severity=incident.severity,
+                  sentiment=incident.sentiment, engagement=dict(growth.engagement), growth=growth.as_dict(),
+                  channel=incident.channel or "", source=incident.source,
+                  posted_at=incident.opened_at.isoformat())
+    return replace(alert, **extra) if extra else alert
+
+
+class AlertPlanner:
+    def __init__(self, alerting: AlertingConfig) -> None:
+        self.alerting = alerting
+
+    def opened(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime,
+               terms: list[str]) -> None:
+        if self._worth_a_message(incident, route):
+            self._announce(session, incident, route, growth, now)
+        else:
+            self._digest_line(session, incident, route, growth, now)
+
+    def changed(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime, *,
+                before: str | None, reopened: bool, comment: PostRow | None, changed: bool = True) -> None:
+        muted = incident.snoozed_until is not None and now < incident.snoozed_until
+        if incident.announced_at is None:  # so far only a digest line
+            if self._worth_a_message(incident, route) and not muted:
+                self._announce(session, incident, route, growth, now)
+            else:
+                self._digest_line(session, incident, route, growth, now)
+            return
+        up = before is not None and rank(incident.severity) > rank(before)
+        if changed or up or reopened:  # a reply alone does not change what the message says
+            self.update(session, incident, growth, now, immediate=up or reopened, route=route)
+        if muted:
+            return  # snoozed: the message stays current, nobody is pinged
+        opts = route_opts(route)
+        if reopened:
+            reply = incident_alert(incident, "reply", growth, reason=f"reopened: {incident.reason}",
+                                   **_comment_fields(comment))
+            enqueue(session, reply, key=alert_key(incident.id, incident.revision, "reply"), now=now, route_opts=opts)
+        elif up:
+            self._escalate(session, incident, route, growth, now, before or "", comment)
+        elif comment is not None:
+            reply = incident_alert(incident, "reply", growth, **_comment_fields(comment))
+            enqueue(session, reply, key=comment_key(incident.id, comment.id), now=now, route_opts=opts)
+
+    def update(self, session: Any, incident: Incident, growth: Growth, now: datetime, *, immediate: bool,
+               route: Route | None = None) -> None:
+        """Edit the message in place; an untried edit is replaced rather than joined by a second one, and
+        edits that are not escalations wait out `cooldown_minutes` after the previous edit."""
+        alert = incident_alert(incident, "update", growth)
+        key = alert_key(incident.id, incident.revision, "update")
+        pending = outbox_repo.coalescible_update(session, incident.id)
+        if pending is not None:
+            replace_payload(pending, alert, key)
+            if immediate:
+                pending.next_attempt_at = now
+            return
+        due = now
+        last = outbox_repo.last_of_kind(session, incident.id, "update")
+        if not immediate and last is not None:
+            due = max(now, (last.sent_at or last.next_attempt_at) + timedelta(minutes=self.alerting.cooldown_minutes))
+        enqueue(session, alert, key=key, now=now, due=due, route_opts=route_opts(route) if route else None)
+
+    # -- internals -------------------------------------------------------------------------------------
+    def _worth_a_message(self, incident: Incident, route: Route) -> bool:
+        return route.digest_below is None or rank(incident.severity) >= rank(route.digest_below)
+
+    def _announce(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime) -> None:
+        # severity decides mentions: a thread that opens at high or above pings the route at once
+        mentions = route.mentions if rank(incident.severity) >= rank("high") else ()
+        alert = incident_alert(incident, "new", growth, mentions=tuple(mentions))
+        if enqueue(session, alert, key=alert_key(incident.id, incident.revision, "new"), now=now,
+                   route_opts=route_opts(route)) is not None:
+            incident.announced_at = now
+            for line in outbox_repo.rows_with_status(session, "digest", incident_id=incident.id):
+                line.status = "superseded"  # it has its own message now
+
+    def _digest_line(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime) -> None:
+        alert = incident_alert(incident, "new", growth)
+        key = alert_key(incident.id, incident.revision, "digest")
+        waiting = outbox_repo.rows_with_status(session, "digest", incident_id=incident.id)
+        if waiting:
+            replace_payload(waiting[-1], alert, key)  # one line per incident, showing its latest state
+        else:
+            enqueue(session, alert, key=key, now=now, status="digest", route_opts=route_opts(route))
+
+    def _escalate(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime,
+                  before: str, comment: PostRow | None) -> None:
+        # once someone acknowledged, escalations still show in the thread but stop pinging people
+        mentions = () if incident.acked_by else tuple(route.mentions)
+        opts = route_opts(route)
+        reply = incident_alert(incident, "escalation", growth, mentions=mentions, previous_severity=before,
+                               **_comment_fields(comment))
+        key = alert_key(incident.id, incident.revision, "escalation")
+        enqueue(session, reply, key=comment_key(incident.id, comment.id) if comment else key, now=now,
+                route_opts=opts)
+        if incident.severity == "critical" and route.escalation_channel:
+            post = replace(reply, channel=route.escalation_channel, mentions=tuple(route.mentions))
+            enqueue(session, post, key=alert_key(incident.id, incident.revision, "escalation",
+                                                 route.escalation_channel), now=now,
+                    route_opts={**opts, "top_level": True})
+
+
+def comment_key(incident_id: int, post_id: int) -> str:
+    """A comment is told in the thread at most once, whatever revision the incident is at by then."""
+    return f"incident:{incident_id}:post{post_id}:comment"
+
+
+def _comment_fields(comment: PostRow | None) -> dict[str, Any]:
+    if comment is None:
+        return {}
+    return {"excerpt": comment.text[:400], "url": comment.url or "", "posted_at": comment.posted_at.isoformat()}

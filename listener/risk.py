@@ -1,0 +1,106 @@
+"""Complaint risk of one post in its thread: a score in 0..1 and one human line saying why.
+
+Reads no config directly; the caller passes the watchlist's `priority`. The score is built so that raising
+any input never lowers it (monotone), which keeps alerts explainable:
+
+1. content = 1 - (1 - 0.7·complaint)(1 - 0.3·negative)(1 - cue)   where cue = 1 - 0.75^(number of cues)
+   (a noisy-OR: each kind of evidence can raise the score, none can lower it)
+2. amplification a = 1 - (1 - 0.4·reach)(1 - 0.7·speed), both in 0..1 on log scales
+   (reach: 1,000 engagements ≈ 1; speed: 100 comments/hour ≈ 1, or a sharp acceleration)
+3. score = content + a·content·(1 - content)
+   (growth pushes an existing complaint up, but a loud thread with no complaint in it stays low)
+4. priority p multiplies the odds: score' = p·s / (p·s + 1 - s); p = 1 leaves it unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from listener.growth import Growth
+from sentiment.types import Verdict
+
+NEGATIVE_PREFIXES = ("neg",)  # model labels are configurable; "negative", "neg", "NEGATIVE" all count
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    score: float
+    reason: str
+    content: float = 0.0  # the part of the score that comes from the text alone
+
+
+def assess(verdict: Verdict, priority: float, growth: Growth, engagement: Any) -> RiskAssessment:
+    """Score one post: its verdict, the watchlist priority, the thread's growth and engagement."""
+    negative = negative_probability(verdict.probs)
+    content = content_score(verdict.complaint, negative, len(verdict.cues))
+    eng = _engagement_dict(engagement)
+    a = 1 - (1 - 0.4 * reach_score(eng)) * (1 - 0.7 * speed_score(growth))
+    score = content + a * content * (1 - content)
+    score = _apply_priority(score, priority)
+    return RiskAssessment(round(min(1.0, max(0.0, score)), 4), explain(verdict, negative, growth, eng, priority),
+                          round(content, 4))
+
+
+def content_score(complaint: float, negative: float, cues: int) -> float:
+    cue = 1 - 0.75 ** max(0, cues)
+    return 1 - (1 - 0.7 * _unit(complaint)) * (1 - 0.3 * _unit(negative)) * (1 - cue)
+
+
+def reach_score(eng: Mapping[str, int]) -> float:
+    # shares spread a complaint further than likes; views are cheap
+    total = (eng.get("comments", 0) + eng.get("reactions", 0) + eng.get("likes", 0)
+             + 3 * eng.get("shares", 0) + eng.get("views", 0) / 100)
+    return min(1.0, math.log10(1 + max(0.0, total)) / 3)
+
+
+def speed_score(growth: Growth) -> float:
+    per_hour = max(growth.comments_per_hour, 0.0) + max(growth.reactions_per_hour, 0.0) / 5
+    accel = max(growth.acceleration, 0.0)
+    return min(1.0, max(math.log10(1 + per_hour) / 2, math.log10(1 + accel) / 2))
+
+
+def negative_probability(probs: Mapping[str, float]) -> float:
+    values = [p for label, p in probs.items() if label.lower().startswith(NEGATIVE_PREFIXES)]
+    return max(values, default=0.0)
+
+
+def explain(verdict: Verdict, negative: float, growth: Growth, eng: Mapping[str, int], priority: float) -> str:
+    """One line, most important first: "complaint 0.91 · cues: ฟ้อง, สคบ. · +42 comments/h"."""
+    parts = [f"complaint {verdict.complaint:.2f}"]
+    if negative >= 0.5:
+        parts.append(f"negative {negative:.2f}")
+    if verdict.cues:
+        parts.append("cues: " + ", ".join(verdict.cues[:4]))
+    if growth.comments_per_hour >= 1:
+        parts.append(f"+{growth.comments_per_hour:.0f} comments/h")
+    if growth.acceleration >= 5:
+        parts.append("accelerating")
+    if eng.get("comments"):
+        parts.append(f"{eng['comments']:,} comments")
+    if eng.get("shares"):
+        parts.append(f"{eng['shares']:,} shares")
+    if priority != 1:
+        parts.append(f"priority ×{priority:g}")
+    return " · ".join(parts)
+
+
+def _apply_priority(score: float, priority: float) -> float:
+    p = max(priority, 0.0)
+    if score >= 1 or p == 0:
+        return score if p else 0.0
+    return p * score / (p * score + (1 - score))
+
+
+def _unit(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
+def _engagement_dict(engagement: Any) -> dict[str, int]:
+    if engagement is None:
+        return {}
+    if isinstance(engagement, Mapping):
+        return {k: int(v) for k, v in engagement.items() if isinstance(v, (int, float))}
+    names = ("comments", "likes", "shares", "views", "reactions")
+    return {n: int(getattr(engagement, n)) for n in names if getattr(engagement, n, None) is not None}
