@@ -35,11 +35,11 @@ def _labels(counts: Mapping[str, Mapping[str, int]]) -> list[str]:
     return [label for label in ORDER if label in seen] + sorted(seen - set(ORDER))
 
 
-def summary_chart(counts_by_day_and_sentiment: Mapping[str, Mapping[str, int]], title: str) -> bytes:
-    """PNG of a stacked bar per day; keys are day labels (e.g. "2026-11-22") in the order given."""
+def summary_chart(counts_by_day_and_sentiment: Mapping[str, Mapping[str, int]], title: str, dpi: int = 100) -> bytes:
+    """PNG (8×4 inches at ``dpi``) of a stacked bar per day; keys are day labels in the order given."""
     days = list(counts_by_day_and_sentiment)
     labels = _labels(counts_by_day_and_sentiment)
-    fig = Figure(figsize=(8, 4), dpi=100)
+    fig = Figure(figsize=(8, 4), dpi=dpi)
     ax = fig.subplots()
     bottoms = [0] * len(days)
     for index, label in enumerate(labels):
