@@ -73,6 +73,10 @@ class WatchlistSet:
     def get(self, name: str) -> Watchlist | None:
         return next((w for w in self.watchlists if w.name == name), None)
 
+    def segment(self, text: str) -> list[str]:
+        """The tokens matching runs on (normalised, Thai segmented with the watched names); for diagnostics."""
+        return self._index.prepare(text)
+
     def match(self, text: str, source: str | None = None) -> list[WatchMatch]:
         """The watchlists this text matches, in file order. `source=None` skips the `sources` filter."""
         hits = self._index.scan(self._index.prepare(text))
