@@ -1,0 +1,116 @@
+"""Acknowledge / Snooze / Not relevant buttons on incident cards, received over Slack Socket Mode.
+
+``render(..., interactive=True)`` adds the buttons; this module turns a click into
+``on_action(incident_id, action, user_id)``, a callback the daemon supplies, and tells the clicker
+(ephemerally) what happened. Socket Mode needs no public URL: the app opens a websocket to Slack with an
+app-level token (``xapp-…``, env ``FANGSIANG_SLACK_APP_TOKEN``).
+
+``slack_bolt`` is optional (extra ``slack-interactive``) and imported only when the listener starts;
+``parse_action`` is pure and needs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from alerts.render import ACTION_PREFIX, ACTIONS
+
+log = logging.getLogger(__name__)
+
+OnAction = Callable[[int, str, str], None]
+KNOWN_ACTIONS = frozenset(action for action, _, _ in ACTIONS)
+CONFIRMATIONS = {"ack": "acknowledged", "snooze": "snoozed", "not_relevant": "marked not relevant"}
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    incident_id: int
+    action: str  # "ack" | "snooze" | "not_relevant"
+    user_id: str
+    channel: str = ""
+    message_ts: str = ""
+
+
+def parse_action(payload: Mapping[str, Any]) -> ActionRequest | None:
+    """The fangsiang button click in a ``block_actions`` payload, or None when there is none.
+
+    Anything malformed (another app's button, a forged incident id) is ignored rather than raised: the
+    payload comes from outside.
+    """
+    if payload.get("type") != "block_actions":
+        return None
+    user_id = str((payload.get("user") or {}).get("id", ""))
+    container = payload.get("container") or {}
+    channel = str((payload.get("channel") or {}).get("id") or container.get("channel_id") or "")
+    message_ts = str((payload.get("message") or {}).get("ts") or container.get("message_ts") or "")
+    for action in payload.get("actions") or []:
+        action_id = str(action.get("action_id", ""))
+        name = action_id[len(ACTION_PREFIX):] if action_id.startswith(ACTION_PREFIX) else ""
+        value = str(action.get("value", ""))
+        if name in KNOWN_ACTIONS and value.isdigit() and user_id:
+            return ActionRequest(int(value), name, user_id, channel, message_ts)
+    return None
+
+
+class InteractiveListener:
+    """Receive button clicks over Socket Mode and hand them to ``on_action``.
+
+    ``client`` is a slack_sdk WebClient (``SlackNotifier(...).client``), so the same token and base URL
+    serve both sending and answering clicks.
+    """
+
+    def __init__(self, app_token: str, client: Any, on_action: OnAction) -> None:
+        self.app_token = app_token
+        self.on_action = on_action
+        self.app = self._build_app(client)
+        self._handler: Any = None
+
+    def _build_app(self, client: Any) -> Any:
+        from slack_bolt import App  # optional dependency: only needed when buttons are switched on
+
+        # Socket Mode traffic is authenticated by the app token, so there is no request signature to check.
+        # process_before_response: the callback (a quick database write) finishes before Slack gets its ack,
+        # so a click is never acknowledged and then lost.
+        app = App(client=client, request_verification_enabled=False, process_before_response=True)
+        app.action(re.compile("^" + ACTION_PREFIX))(self._handle)
+        return app
+
+    def _handle(self, ack: Callable[[], None], body: dict[str, Any], client: Any) -> None:
+        ack()
+        request = parse_action(body)
+        if request is None:
+            return
+        try:
+            self.on_action(request.incident_id, request.action, request.user_id)
+        except Exception:  # a failing callback must not close the websocket
+            log.exception("action %s on incident %s failed", request.action, request.incident_id)
+            self._tell(client, request, f"Could not record that for incident #{request.incident_id}; try again.")
+            return
+        self._tell(client, request, f"Incident #{request.incident_id} {CONFIRMATIONS[request.action]}.")
+
+    @staticmethod
+    def _tell(client: Any, request: ActionRequest, text: str) -> None:
+        if not request.channel:
+            return
+        try:
+            client.chat_postEphemeral(channel=request.channel, user=request.user_id, text=text)
+        except Exception as exc:  # the confirmation is a courtesy; the action is already recorded
+            log.warning("could not confirm action to %s: %s", request.user_id, exc)
+
+    def start(self, block: bool = False) -> None:
+        """Open the websocket; with ``block`` run until interrupted, else return once connected."""
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        self._handler = SocketModeHandler(self.app, self.app_token)
+        if block:
+            self._handler.start()
+        else:
+            self._handler.connect()
+
+    def close(self) -> None:
+        if self._handler is not None:
+            self._handler.close()
+            self._handler = None

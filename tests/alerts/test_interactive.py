@@ -1,0 +1,82 @@
+"""Button clicks become on_action(incident_id, action, user_id) calls; foreign or forged clicks are ignored."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from alerts.interactive import ActionRequest, parse_action
+from alerts.render import render
+from tests.alerts.examples import THAI_NEW
+from tests.slack_server import SlackTestServer
+
+
+def _click(action_id: str = "fangsiang_snooze", value: str = "42") -> dict:
+    """A block_actions payload shaped like the one Slack sends when a card button is pressed."""
+    return {
+        "type": "block_actions",
+        "user": {"id": "U0AGENT", "username": "somsri"},
+        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C0CARE"},
+        "channel": {"id": "C0CARE", "name": "care"},
+        "message": {"ts": "1700000000.000001", "text": "…"},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "fangsiang_incident_42",
+                     "value": value, "action_ts": "1700000001.000000"}],
+    }
+
+
+def test_every_rendered_button_parses_back_to_its_action() -> None:
+    actions = render(THAI_NEW, interactive=True).blocks[-1]["elements"]
+    parsed = [parse_action(_click(button["action_id"], button["value"])) for button in actions]
+    assert [p.action for p in parsed] == ["ack", "snooze", "not_relevant"]
+    assert parsed[0] == ActionRequest(42, "ack", "U0AGENT", "C0CARE", "1700000000.000001")
+
+
+@pytest.mark.parametrize("payload", [
+    _click("other_app_button"),
+    _click("fangsiang_delete_everything"),
+    _click(value="42; DROP TABLE"),
+    {**_click(), "type": "view_submission"},
+    {**_click(), "user": {}},
+    {"type": "block_actions"},
+])
+def test_foreign_or_malformed_clicks_are_ignored(payload: dict) -> None:
+    assert parse_action(payload) is None
+
+
+def test_no_buttons_unless_interactive() -> None:
+    assert all(block["type"] != "actions" for block in render(THAI_NEW).blocks)
+
+
+def test_click_reaches_the_callback_and_the_user_is_told(slack_server: SlackTestServer) -> None:
+    pytest.importorskip("slack_bolt")
+    from slack_bolt.request import BoltRequest
+
+    from alerts.interactive import InteractiveListener
+    from alerts.slack import SlackNotifier
+
+    seen: list[tuple[int, str, str]] = []
+    client = SlackNotifier("xoxb-test-token", base_url=slack_server.api_url).client
+    listener = InteractiveListener("xapp-test", client, lambda *args: seen.append(args))
+    response = listener.app.dispatch(BoltRequest(body=copy.deepcopy(_click("fangsiang_ack")), mode="socket_mode"))
+    assert response.status == 200
+    assert seen == [(42, "ack", "U0AGENT")]
+    [ephemeral] = slack_server.calls("chat.postEphemeral")
+    assert ephemeral["user"] == "U0AGENT" and "#42 acknowledged" in ephemeral["text"]
+
+
+def test_failing_callback_tells_the_user_instead_of_crashing(slack_server: SlackTestServer) -> None:
+    pytest.importorskip("slack_bolt")
+    from slack_bolt.request import BoltRequest
+
+    from alerts.interactive import InteractiveListener
+    from alerts.slack import SlackNotifier
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("database is locked")
+
+    client = SlackNotifier("xoxb-test-token", base_url=slack_server.api_url).client
+    listener = InteractiveListener("xapp-test", client, broken)
+    response = listener.app.dispatch(BoltRequest(body=_click(), mode="socket_mode"))
+    assert response.status == 200
+    assert "Could not record" in slack_server.calls("chat.postEphemeral")[0]["text"]
