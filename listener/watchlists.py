@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from listener.config.watchlists import PlacedWatchlist, Watchlist, check_unique, validate_watchlists
+from listener.config.alerting import AlertingConfig
+from listener.config.watchlists import (PlacedWatchlist, Watchlist, check_unique, validate_watchlists,
+                                        with_alerting_defaults)
 from listener.config.yamlio import KeyPath, LocatedYaml, load_yaml
 from listener.errors import ConfigError
 from listener.matching import Pattern, Span, TermIndex, compile_term
@@ -135,11 +137,12 @@ def watchlist_files(spec: str | Path, base_dir: str | Path = ".") -> list[Path]:
 
 
 def load_watchlists(spec: WatchlistSpec, base_dir: str | Path = ".", located: LocatedYaml | None = None,
-                    prefix: KeyPath = ("watchlists",)) -> WatchlistSet:
+                    prefix: KeyPath = ("watchlists",), alerting: AlertingConfig | None = None) -> WatchlistSet:
     """Load and validate watchlists from a file, a folder, or an inline list.
 
     For an inline list, pass the main config as `located` and the key path of the list as `prefix`, so
-    errors name config.yaml and the right line. Raises ConfigError on the first problem.
+    errors name config.yaml and the right line. `alerting` supplies the default route and tiers of
+    watchlists that set none. Raises ConfigError on the first problem.
     """
     entries: list[PlacedWatchlist] = []
     if isinstance(spec, list):
@@ -151,7 +154,7 @@ def load_watchlists(spec: WatchlistSpec, base_dir: str | Path = ".", located: Lo
         for file in watchlist_files(spec, base_dir):
             entries += validate_watchlists(load_yaml(file))
     check_unique(entries)
-    return WatchlistSet([entry.watchlist for entry in entries])
+    return WatchlistSet([with_alerting_defaults(entry.watchlist, alerting) for entry in entries])
 
 
 class WatchlistReloader:
@@ -162,9 +165,10 @@ class WatchlistReloader:
     """
 
     def __init__(self, spec: WatchlistSpec, base_dir: str | Path = ".", located: LocatedYaml | None = None,
-                 prefix: KeyPath = ("watchlists",)) -> None:
+                 prefix: KeyPath = ("watchlists",), alerting: AlertingConfig | None = None) -> None:
         self._spec, self._base_dir, self._located, self._prefix = spec, base_dir, located, prefix
-        self.current = load_watchlists(spec, base_dir, located, prefix)  # a bad start-up file stops start-up
+        self._alerting = alerting
+        self.current = self._load()  # a bad file at start-up stops start-up
         self.last_error: ConfigError | None = None
         self._stamp = self._stat()
         self._digest = self._hash()
@@ -182,7 +186,7 @@ class WatchlistReloader:
             return False  # touched or rewritten with the same content
         self._digest = digest  # remembered even when bad, so a bad edit is reported once, not every poll
         try:
-            self.current = load_watchlists(self._spec, self._base_dir, self._located, self._prefix)
+            self.current = self._load()
         except ConfigError as exc:
             self.last_error = exc
             log.error("watchlists not reloaded, the last good version stays live: %s", exc)
@@ -190,6 +194,9 @@ class WatchlistReloader:
         self.last_error = None
         log.info("watchlists reloaded: %d watchlists", len(self.current))
         return True
+
+    def _load(self) -> WatchlistSet:
+        return load_watchlists(self._spec, self._base_dir, self._located, self._prefix, self._alerting)
 
     def _files(self) -> list[Path]:
         return [] if isinstance(self._spec, list) else watchlist_files(self._spec, self._base_dir)

@@ -2,7 +2,8 @@
 
 Reads the `watchlists:` list of a watchlist file (or of config.yaml, inline). Keys of one watchlist: `name`,
 `description`, `enabled`, `priority`, `terms`, `exclude`, `query`, `sources`, `min_complaint`, `route`
-(an alerting `Route`), `tiers` (an alerting `Tiers`; unset: `alerting.default_tiers`) and `cues`.
+(an alerting `Route`; unset: `alerting.default_route`), `tiers` (an alerting `Tiers`; unset:
+`alerting.default_tiers`) and `cues`.
 `terms`, `exclude` and `cues` are either a flat list or lists per language: `th`, `en`, `zh`, `any`.
 The language keys only organise the file; how a term is matched follows from its script
 (see `listener.matching`).
@@ -17,7 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 
-from listener.config.alerting import Route, Strict, Tiers
+from listener.config.alerting import AlertingConfig, Route, Strict, Tiers
 from listener.config.yamlio import KeyPath, LocatedYaml, dotted
 from listener.errors import ConfigError
 from listener.matching import compile_term
@@ -62,9 +63,9 @@ class Watchlist(Strict):
     exclude: Terms = Terms()  # any of these in a post vetoes the watchlist for that post
     query: str | None = None  # boolean query; with `terms` too, both must hold
     sources: tuple[str, ...] | None = Field(None, min_length=1)  # source names; unset: every source
-    min_complaint: float | None = Field(None, ge=0, le=1)  # below this complaint probability: no alert
+    min_complaint: float = Field(0.0, ge=0, le=1)  # below this complaint probability (and no cue): no alert
     route: Route = Route()
-    tiers: Tiers | None = None
+    tiers: Tiers = Tiers()
     cues: Terms = Terms()  # extra escalation phrases for this topic, on top of the model's own
 
     @field_validator("query")
@@ -121,6 +122,18 @@ def validate_watchlists(located: LocatedYaml, data: Any = None, prefix: KeyPath 
 def _key_path(loc: KeyPath, prefix: KeyPath) -> KeyPath:
     """Where a validation `loc` (rooted at `watchlists`) lives in the YAML document."""
     return (*prefix, *loc[1:]) if prefix else loc
+
+
+def with_alerting_defaults(watchlist: Watchlist, alerting: AlertingConfig | None) -> Watchlist:
+    """Fill `route` and `tiers` the file leaves out from the `alerting:` section of config.yaml."""
+    if alerting is None:
+        return watchlist
+    update: dict[str, Any] = {}
+    if "route" not in watchlist.model_fields_set:
+        update["route"] = alerting.default_route
+    if "tiers" not in watchlist.model_fields_set:
+        update["tiers"] = alerting.default_tiers
+    return watchlist.model_copy(update=update) if update else watchlist
 
 
 def check_unique(entries: list[PlacedWatchlist]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from listener.config.alerting import AlertingConfig, Route, Tiers
 from listener.config.yamlio import parse_yaml
 from listener.errors import ConfigError
 from listener.watchlists import WatchlistReloader, load_watchlists
@@ -45,7 +46,20 @@ def test_folder_loads_yaml_and_yml_files_in_name_order() -> None:
 def test_defaults_apply_to_omitted_keys() -> None:
     operator = load_watchlists("folder/10-operator.yaml", FIXTURES).get("operator")
     assert operator is not None
-    assert (operator.priority, operator.sources, operator.tiers, operator.route.channel) == (1.0, None, None, None)
+    assert (operator.priority, operator.sources, operator.min_complaint, operator.route.channel) == (1.0, None, 0, None)
+    assert operator.tiers.severity_of(0.7) == "high"
+
+
+def test_alerting_section_supplies_default_route_and_tiers() -> None:
+    alerting = AlertingConfig(default_tiers=Tiers(watch=0.2, high=0.3, critical=0.4),
+                              default_route=Route(channel="#care-all"))
+    watchlists = load_watchlists("watchlists/brands.yaml", REPO, alerting=alerting)
+    zh = watchlists.get("lineman-zh-reviews")  # sets a route but no tiers
+    assert zh is not None and zh.tiers.severity_of(0.35) == "high" and zh.route.channel == "#care-delivery-zh"
+    operator = watchlists.get("truemove-network")  # sets both
+    assert operator is not None and operator.tiers.severity_of(0.35) is None
+    operator = load_watchlists("folder", FIXTURES, alerting=alerting).get("operator")  # sets neither
+    assert operator is not None and operator.route.channel == "#care-all"
 
 
 def test_bad_yaml_syntax_names_file_and_line() -> None:
