@@ -29,7 +29,7 @@ def test_shipped_example_loads_and_matches() -> None:
     assert len(watchlists) >= 3
     operator = watchlists.get("truemove-network")
     assert operator is not None and operator.route.channel and operator.route.mentions
-    found = [m.watchlist.name for m in watchlists.match("ทรูมูฟ สัญญาณหายทั้งวัน", source="pantip")]
+    found = [m.watchlist.name for m in watchlists.match("ทรูมูฟ สัญญาณหายทั้งวัน", "pantip-phones-and-telecom")]
     assert found[:2] == ["truemove-network", "truemove-outage"]
 
 
@@ -54,7 +54,7 @@ def test_alerting_section_supplies_default_route_and_tiers() -> None:
     alerting = AlertingConfig(default_tiers=Tiers(watch=0.2, high=0.3, critical=0.4),
                               default_route=Route(channel="#care-all"))
     watchlists = load_watchlists("watchlists/brands.yaml", REPO, alerting=alerting)
-    zh = watchlists.get("lineman-zh-reviews")  # sets a route but no tiers
+    zh = watchlists.get("lineman-zh")  # sets a route but no tiers
     assert zh is not None and zh.tiers.severity_of(0.35) == "high" and zh.route.channel == "#care-delivery-zh"
     operator = watchlists.get("truemove-network")  # sets both
     assert operator is not None and operator.tiers.severity_of(0.35) is None
