@@ -1,6 +1,7 @@
 """Deliver alerts to Slack through ``slack_sdk``'s WebClient, reporting failure instead of raising.
 
-``SlackNotifier.deliver`` posts, edits or threads one rendered message and always returns a ``Delivery``:
+``SlackNotifier.deliver`` posts, edits or threads one rendered message and always returns a ``Delivery``
+whose ``channel`` is Slack's channel id (store it with ``ts``: editing needs the id, not ``#name``):
 
 - ``ratelimited`` (HTTP 429) → ``ok=False`` with ``retry_after`` from Slack's ``Retry-After`` header;
 - HTTP 5xx, Slack's transient errors, timeouts and refused connections → ``ok=False`` with ``error``;
@@ -50,6 +51,8 @@ class SlackNotifier:
         self.username = username
         self.interactive = interactive
         self.broadcast_escalations = broadcast_escalations
+        # chat.update and file shares need channel ids; posts answer with the id of a "#name", kept here.
+        self._channel_ids: dict[str, str] = {}
 
     # -- public API -----------------------------------------------------------------------------------------
     def deliver(self, alert: Alert) -> Delivery:
@@ -69,7 +72,7 @@ class SlackNotifier:
         """Upload a PNG (e.g. the daily summary chart) into ``channel``, optionally inside a thread."""
         def upload() -> Delivery:
             response = self.client.files_upload_v2(
-                channel=channel, content=png_bytes, filename="fangsiang-chart.png", title=title,
+                channel=self._channel_ids.get(channel, channel), content=png_bytes, filename="fangsiang-chart.png", title=title,
                 thread_ts=thread_ts,
             )
             file_id = (response.get("file") or {}).get("id")
@@ -88,12 +91,15 @@ class SlackNotifier:
                 extra["username"] = self.username  # needs the chat:write.customize scope
             response = self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
                                                     unfurl_links=False, unfurl_media=False, **extra)
-            return Delivery(ok=True, channel=response.get("channel", channel), ts=response.get("ts"))
+            channel_id = response.get("channel") or channel
+            self._channel_ids[channel] = channel_id
+            return Delivery(ok=True, channel=channel_id, ts=response.get("ts"))
         return _guard(channel, post)
 
     def _update(self, alert: Alert, message: RenderedMessage) -> Delivery:
         def update() -> Delivery:
-            response = self.client.chat_update(channel=alert.channel, ts=alert.message_ts, text=message.text,
+            channel = self._channel_ids.get(alert.channel, alert.channel)
+            response = self.client.chat_update(channel=channel, ts=alert.message_ts, text=message.text,
                                                blocks=message.blocks)
             return Delivery(ok=True, channel=response.get("channel", alert.channel), ts=response.get("ts"))
         result = _guard(alert.channel, update)

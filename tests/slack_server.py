@@ -66,6 +66,7 @@ class SlackTestServer:
         self.token = token
         self.channels = channels
         self._state = _State()
+        self._auto_ids: dict[str, str] = {}  # "#name" -> made-up id, when no channels are configured
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -145,7 +146,7 @@ class SlackTestServer:
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Every message in ``channel`` (top level and replies), oldest first, as currently stored."""
         with self._lock:
-            return [dict(m) for m in self._state.messages.get(self._resolve(channel) or channel, [])]
+            return [dict(m) for m in self._state.messages.get(self._resolve(channel) or "", [])]
 
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         found = [m for m in self.messages(channel) if m["ts"] == ts]
@@ -163,15 +164,24 @@ class SlackTestServer:
             return [f for f in self._state.files.values() if f.completed]
 
     # -- internals used by the request handler -----------------------------------------------------------
-    def _resolve(self, channel: str | None) -> str | None:
+    def _resolve(self, channel: str | None, allow_name: bool = True) -> str | None:
+        """The channel id for an id or a ``#name``; None when Slack would answer channel_not_found.
+
+        Like Slack, chat.update accepts only ids (``allow_name=False``). Without configured channels every
+        id exists and every ``#name`` gets a stable made-up id on first use.
+        """
         if not channel:
             return None
-        if self.channels is None:
+        if channel.startswith("#"):
+            if not allow_name:
+                return None
+            name = channel[1:]
+            if self.channels is None:
+                return self._auto_ids.setdefault(name, f"C0AUTO{len(self._auto_ids) + 1:04d}")
+            return next((cid for cid, cname in self.channels.items() if cname == name), None)
+        if self.channels is None or channel in self.channels:
             return channel
-        if channel in self.channels:
-            return channel
-        name = channel.lstrip("#")
-        return next((cid for cid, cname in self.channels.items() if cname == name), None)
+        return None
 
     def _next_ts(self) -> str:
         self._state.counter += 1
@@ -236,7 +246,7 @@ def _post_message(srv: SlackTestServer, p: dict[str, Any], ephemeral: bool = Fal
 
 
 def _update(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
-    channel = srv._resolve(p.get("channel"))
+    channel = srv._resolve(p.get("channel"), allow_name=False)
     if channel is None:
         return {"ok": False, "error": "channel_not_found"}
     for message in srv._state.messages.get(channel, []):
@@ -250,7 +260,7 @@ def _update(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _replies(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
-    channel = srv._resolve(p.get("channel"))
+    channel = srv._resolve(p.get("channel"), allow_name=False)
     if channel is None:
         return {"ok": False, "error": "channel_not_found"}
     ts = p.get("ts")
@@ -269,7 +279,7 @@ def _get_upload_url(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
 
 def _complete_upload(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
     channel = p.get("channel_id") or p.get("channels")
-    if channel and srv._resolve(channel) is None:
+    if channel and srv._resolve(channel, allow_name=False) is None:
         return {"ok": False, "error": "channel_not_found"}
     items = p.get("files")
     items = json.loads(items) if isinstance(items, str) else items or []

@@ -122,3 +122,14 @@ def test_username_and_every_kind_are_accepted_by_slack(slack_server: SlackTestSe
         alert = replace(alert, message_ts=None, thread_ts=None)
         assert notifier.deliver(alert).ok, name
     assert {call["username"] for call in slack_server.calls("chat.postMessage")} == {"fangsiang"}
+
+
+def test_channel_names_resolve_to_ids_for_later_edits(notifier: SlackNotifier, slack_server: SlackTestServer) -> None:
+    posted = notifier.deliver(replace(THAI_NEW, channel="#care-truemove"))
+    assert posted.ok and posted.channel.startswith("C")
+    # The outbox stores Delivery.channel; editing by that id works even from a fresh notifier.
+    fresh = SlackNotifier(TOKEN, base_url=slack_server.api_url)
+    assert fresh.deliver(replace(THAI_UPDATE, channel=posted.channel, message_ts=posted.ts)).ts == posted.ts
+    # The same notifier also remembers the id behind a name it has posted to.
+    assert notifier.deliver(replace(THAI_UPDATE, channel="#care-truemove", message_ts=posted.ts)).ok
+    assert len(slack_server.messages("#care-truemove")) == 1
