@@ -1,0 +1,131 @@
+"""Generic HTML forum scraper (kind "forum"), configured entirely by CSS selectors.
+
+Reads the source options `base_url`, `listing_url`, `item_link`, `next_page`, `max_pages`, `title`,
+`body`, `author`, `time`, `time_attr`, `time_format`, `utc_offset_hours`, `comment`, `comment_body`,
+`comment_author`, `comment_time`, `lang`. A new forum with server-rendered pages is a config entry,
+not code: the listing page gives topic links, each topic page gives the post and, optionally, its
+comments. Topic URLs seen are kept in the cursor (bounded), since listings have no stable ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar
+from urllib.parse import urljoin
+
+from scrapers.base import FetchResult, Post, ScrapeError
+from scrapers.html import Tag, attr_of, parse_html, select_one_text
+from scrapers.http import HttpClient
+
+log = logging.getLogger(__name__)
+
+SEEN_LIMIT = 2000
+
+
+@dataclass
+class ForumOptions:
+    base_url: str = ""
+    listing_url: str = "/"  # relative to base_url, or absolute
+    item_link: str = "a"  # selector of topic links on the listing page
+    next_page: str = ""  # selector of the "older" link; empty = one listing page
+    max_pages: int = 3
+    title: str = "h1"
+    body: str = "article"
+    author: str = ""
+    time: str = ""  # selector of the element holding the post time
+    time_attr: str = ""  # attribute with the time (e.g. "datetime", "data-utime"); empty = element text
+    time_format: str = ""  # strptime format; empty = ISO-8601
+    utc_offset_hours: float = 0.0  # zone of times without an offset (Bangkok = 7)
+    comment: str = ""  # selector of each comment container; empty = no comments
+    comment_body: str = ""
+    comment_author: str = ""
+    comment_time: str = ""
+    lang: str | None = None
+
+
+class ForumScraper:
+    kind: ClassVar[str] = "forum"
+    Options: ClassVar[type] = ForumOptions
+
+    def __init__(self, name: str, options: ForumOptions, http: HttpClient) -> None:
+        self.name, self.options, self.http = name, options, http
+
+    def fetch(self, cursor: dict[str, Any] | None) -> FetchResult:
+        seen = list((cursor or {}).get("seen") or [])
+        result = FetchResult([], {"seen": seen})
+        known = set(seen)
+        for link in self._topic_links(result):
+            if link in known:
+                continue
+            result.posts.extend(self._read_topic(link))
+            known.add(link)
+            seen.append(link)
+        del seen[:-SEEN_LIMIT]
+        return result
+
+    def fetch_thread(self, thread_id: str, cursor: dict[str, Any] | None) -> FetchResult:
+        """Re-read one topic page (thread_id is its URL); comments already seen are left to dedupe."""
+        return FetchResult(self._read_topic(thread_id), dict(cursor or {}), pages_read=1)
+
+    def _topic_links(self, result: FetchResult) -> list[str]:
+        url: str | None = urljoin(self.options.base_url.rstrip("/") + "/", self.options.listing_url.lstrip("/"))
+        links: list[str] = []
+        for _ in range(self.options.max_pages):
+            if not url:
+                break
+            soup = parse_html(self.http.get(url).text())
+            result.pages_read += 1
+            found = [urljoin(url, attr_of(a, "href")) for a in soup.select(self.options.item_link) if attr_of(a, "href")]
+            if not found and not links:
+                raise ScrapeError(f"listing has no {self.options.item_link!r} links", url=url, layout_changed=True)
+            links.extend(l for l in found if l not in links)
+            nxt = soup.select_one(self.options.next_page) if self.options.next_page else None
+            url = urljoin(url, attr_of(nxt, "href")) if attr_of(nxt, "href") else None
+        return links
+
+    def _read_topic(self, url: str) -> list[Post]:
+        soup = parse_html(self.http.get(url, conditional=False).text())
+        title = select_one_text(soup, self.options.title)
+        body = select_one_text(soup, self.options.body)
+        if not title and not body:
+            raise ScrapeError("topic page matches neither title nor body selector", url=url, layout_changed=True)
+        posted = self._time(soup, self.options.time, url)
+        topic = Post(source=self.name, kind=self.kind, external_id=url, thread_id=url, url=url, title=title,
+                     text=body or title, author=select_one_text(soup, self.options.author) if self.options.author else "",
+                     posted_at=posted, lang=self.options.lang, raw_ref=url)
+        return [topic] + self._comments(soup, url, posted)
+
+    def _comments(self, soup: Tag, url: str, fallback: datetime) -> list[Post]:
+        if not self.options.comment:
+            return []
+        posts = []
+        for number, element in enumerate(soup.select(self.options.comment), start=1):
+            text = select_one_text(element, self.options.comment_body)
+            if not text:
+                continue
+            anchor = attr_of(element, "id") or f"c{number}"
+            posts.append(Post(
+                source=self.name, kind=self.kind, external_id=f"{url}#{anchor}", thread_id=url,
+                url=f"{url}#{anchor}", title="", text=text,
+                author=select_one_text(element, self.options.comment_author) if self.options.comment_author else "",
+                posted_at=self._time(element, self.options.comment_time, url, fallback), lang=self.options.lang,
+                parent_id=url, is_thread_start=False, raw_ref=url))
+        return posts
+
+    def _time(self, root: Tag, selector: str, url: str, fallback: datetime | None = None) -> datetime:
+        element = root.select_one(selector) if selector else None
+        if element is None:
+            return fallback or datetime.now(timezone.utc)  # no time on the page: treat as seen now
+        raw = attr_of(element, self.options.time_attr) if self.options.time_attr else select_one_text(element, "")
+        raw = raw or element.get_text(strip=True)
+        try:
+            parsed = (datetime.strptime(raw.strip(), self.options.time_format) if self.options.time_format
+                      else datetime.fromisoformat(raw.strip().replace("Z", "+00:00")))
+        except ValueError as exc:
+            raise ScrapeError(f"time {raw!r} does not match {self.options.time_format or 'ISO-8601'}",
+                              url=url, layout_changed=True) from exc
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone(timedelta(hours=self.options.utc_offset_hours)))
+        return parsed.astimezone(timezone.utc)
