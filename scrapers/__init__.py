@@ -1,1 +1,22 @@
-"""fangsiang scrapers package."""
+"""Scrapers: one module per source kind, all built the same way.
+
+`REGISTRY` maps each config `kind` to its class. Every class is constructed as
+`Cls(name, options, http)` where `options` is an instance of `Cls.Options` (a stdlib dataclass with
+defaults and a `base_url` field; the listener validates the YAML section against it) and `http` is
+the shared `scrapers.http.HttpClient`; it has `kind`, `fetch(cursor)` and `fetch_thread(id, cursor)`.
+Reads no config keys itself.
+"""
+
+from __future__ import annotations
+
+from scrapers.forum import ForumScraper
+from scrapers.google_news import GoogleNewsScraper
+from scrapers.pantip import PantipScraper
+from scrapers.rss import RssScraper
+
+# One explicit line per kind, so grep finds every source.
+REGISTRY: dict[str, type] = {}
+REGISTRY["pantip"] = PantipScraper
+REGISTRY["rss"] = RssScraper
+REGISTRY["google_news"] = GoogleNewsScraper
+REGISTRY["forum"] = ForumScraper
