@@ -72,8 +72,8 @@ class SlackNotifier:
         """Upload a PNG (e.g. the daily summary chart) into ``channel``, optionally inside a thread."""
         def upload() -> Delivery:
             response = self.client.files_upload_v2(
-                channel=self._channel_ids.get(channel, channel), content=png_bytes, filename="fangsiang-chart.png", title=title,
-                thread_ts=thread_ts,
+                channel=self._channel_ids.get(channel, channel), content=png_bytes,
+                filename="fangsiang-chart.png", title=title, thread_ts=thread_ts,
             )
             file_id = (response.get("file") or {}).get("id")
             return Delivery(ok=True, channel=channel, ts=thread_ts, error="" if file_id else "no file id")

@@ -14,11 +14,10 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
-
+from tests.slack_methods import METHODS
 
 @dataclass
 class RecordedRequest:
@@ -187,10 +186,17 @@ class SlackTestServer:
         self._state.counter += 1
         return f"1700000000.{self._state.counter:06d}"
 
+    def _register_upload(self, filename: str) -> str:
+        self._state.counter += 1
+        file_id = f"F{self._state.counter:08d}"
+        self._state.files[file_id] = UploadedFile(id=file_id, filename=filename)
+        return file_id
+
     def _take_fault(self) -> _Fault | None:
         return self._state.faults.pop(0) if self._state.faults else None
 
-    def handle(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def handle(self, method: str, params: dict[str, Any],
+               token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Answer one API call: (HTTP status, JSON body, extra headers)."""
         with self._lock:
             record = RecordedRequest(method, params, token)
@@ -203,7 +209,7 @@ class SlackTestServer:
                 return fault.status, body, headers
             if token != self.token:
                 return 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}, {}
-            action = _METHODS.get(method)
+            action = METHODS.get(method)
             if action is None:
                 return 200, {"ok": False, "error": "unknown_method"}, {}
             return 200, action(self, params), {}
@@ -216,106 +222,6 @@ class SlackTestServer:
                 return False
             uploaded.data = data
             return True
-
-
-# -- API methods: each takes the server (lock held) and the request parameters ----------------------------
-def _auth_test(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
-    return {"ok": True, "url": srv.url + "/", "team": "fangsiang-test", "user": "fangsiang", "team_id": "T0TEST",
-            "user_id": "U0BOT", "bot_id": "B0BOT"}
-
-
-def _post_message(srv: SlackTestServer, p: dict[str, Any], ephemeral: bool = False) -> dict[str, Any]:
-    channel = srv._resolve(p.get("channel"))
-    if channel is None:
-        return {"ok": False, "error": "channel_not_found"}
-    if not p.get("text") and not p.get("blocks"):
-        return {"ok": False, "error": "no_text"}
-    ts = srv._next_ts()
-    if ephemeral:
-        return {"ok": True, "message_ts": ts}
-    message = {"ts": ts, "channel": channel, "text": p.get("text", ""), "blocks": _blocks(p.get("blocks")),
-               "user": "U0BOT", "username": p.get("username")}
-    if p.get("thread_ts"):
-        parents = [m for m in srv._state.messages.get(channel, []) if m["ts"] == p["thread_ts"]]
-        if not parents:
-            return {"ok": False, "error": "thread_not_found"}
-        message["thread_ts"] = p["thread_ts"]
-        message["reply_broadcast"] = _truthy(p.get("reply_broadcast"))
-    srv._state.messages.setdefault(channel, []).append(message)
-    return {"ok": True, "channel": channel, "ts": ts, "message": message}
-
-
-def _update(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
-    channel = srv._resolve(p.get("channel"), allow_name=False)
-    if channel is None:
-        return {"ok": False, "error": "channel_not_found"}
-    for message in srv._state.messages.get(channel, []):
-        if message["ts"] == p.get("ts"):
-            message["text"] = p.get("text", message["text"])
-            if "blocks" in p:
-                message["blocks"] = _blocks(p["blocks"])
-            message["edited"] = message.get("edited", 0) + 1
-            return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"]}
-    return {"ok": False, "error": "message_not_found"}
-
-
-def _replies(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
-    channel = srv._resolve(p.get("channel"), allow_name=False)
-    if channel is None:
-        return {"ok": False, "error": "channel_not_found"}
-    ts = p.get("ts")
-    thread = [m for m in srv._state.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
-    if not thread:
-        return {"ok": False, "error": "thread_not_found"}
-    return {"ok": True, "messages": thread, "has_more": False}
-
-
-def _get_upload_url(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
-    srv._state.counter += 1
-    file_id = f"F{srv._state.counter:08d}"
-    srv._state.files[file_id] = UploadedFile(id=file_id, filename=str(p.get("filename", "")))
-    return {"ok": True, "upload_url": f"{srv.url}/upload/{file_id}", "file_id": file_id}
-
-
-def _complete_upload(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
-    channel = p.get("channel_id") or p.get("channels")
-    if channel and srv._resolve(channel, allow_name=False) is None:
-        return {"ok": False, "error": "channel_not_found"}
-    items = p.get("files")
-    items = json.loads(items) if isinstance(items, str) else items or []
-    done = []
-    for item in items:
-        uploaded = srv._state.files.get(item.get("id", ""))
-        if uploaded is None or not uploaded.data:
-            return {"ok": False, "error": "file_not_found"}
-        uploaded.title = item.get("title") or uploaded.filename
-        uploaded.channel = srv._resolve(channel) if channel else None
-        uploaded.thread_ts = p.get("thread_ts")
-        uploaded.completed = True
-        done.append({"id": uploaded.id, "title": uploaded.title, "name": uploaded.filename})
-    return {"ok": True, "files": done}
-
-
-_METHODS: dict[str, Callable[[SlackTestServer, dict[str, Any]], dict[str, Any]]] = {
-    "auth.test": _auth_test,
-    "chat.postMessage": _post_message,
-    "chat.postEphemeral": lambda srv, p: _post_message(srv, p, ephemeral=True),
-    "chat.update": _update,
-    "conversations.replies": _replies,
-    "files.getUploadURLExternal": _get_upload_url,
-    "files.completeUploadExternal": _complete_upload,
-}
-
-
-def _blocks(value: Any) -> list[dict[str, Any]]:
-    # Form-encoded calls carry blocks as a JSON string; JSON calls carry the list itself.
-    if isinstance(value, str):
-        return json.loads(value)
-    return list(value or [])
-
-
-def _truthy(value: Any) -> bool:
-    return value in (True, "true", "1", 1)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -10,7 +10,8 @@ THAI_NEW = Alert(
     incident_id=42, revision=1, kind="new",
     title="เน็ตทรูล่มทั้งคืน โทรคอลเซ็นเตอร์ไม่ติดเลย",
     url="https://pantip.com/topic/42424242",
-    excerpt="ใช้เน็ตบ้านทรูมา 3 ปี เมื่อคืนล่มตั้งแต่ 2 ทุ่ม\nโทร 1242 รอสาย 40 นาที ติดต่อกลับเบอร์ 081-234-5678 ด้วยค่ะ",
+    excerpt=("ใช้เน็ตบ้านทรูมา 3 ปี เมื่อคืนล่มตั้งแต่ 2 ทุ่ม\n"
+             "โทร 1242 รอสาย 40 นาที ติดต่อกลับเบอร์ 081-234-5678 ด้วยค่ะ"),
     lang="th", risk=0.91, reason="complaint 0.93 · escalation cue 'ยกเลิกสัญญา' · 120 comments/h",
     watchlist="true-internet", severity="critical", sentiment="negative",
     engagement={"comments": 356, "likes": 1204, "views": 48210},

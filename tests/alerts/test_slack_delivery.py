@@ -133,3 +133,12 @@ def test_channel_names_resolve_to_ids_for_later_edits(notifier: SlackNotifier, s
     # The same notifier also remembers the id behind a name it has posted to.
     assert notifier.deliver(replace(THAI_UPDATE, channel="#care-truemove", message_ts=posted.ts)).ok
     assert len(slack_server.messages("#care-truemove")) == 1
+
+
+@pytest.mark.parametrize(("error", "permanent"), [("internal_error", False), ("service_unavailable", False),
+                                                  ("not_in_channel", True), ("is_archived", True)])
+def test_slack_errors_are_classified(notifier: SlackNotifier, slack_server: SlackTestServer, error: str,
+                                     permanent: bool) -> None:
+    slack_server.fail_with(error)
+    delivery = notifier.deliver(THAI_NEW)
+    assert (delivery.ok, delivery.error, delivery.permanent) == (False, error, permanent)
