@@ -217,8 +217,13 @@ def parse_search(body: bytes | str | Mapping[str, Any], source: str, base_url: s
             text=_EM_MARKERS.sub("", html_to_text(str(item.get("detail") or ""))) or title,
             author=str(item.get("author_name") or ""), posted_at=epoch_to_utc(item["created_time"]), lang="th",
             engagement=Engagement(comments=_int(item.get("total_comment"))),
-            tags=tuple(_EM_MARKERS.sub("", str(t)) for t in item.get("tags") or []), raw_ref="search-service"))
+            tags=tuple(_EM_MARKERS.sub("", _tag_name(t)) for t in item.get("tags") or []), raw_ref="search-service"))
     return SearchPage(posts, bool(data.get("last_page")) or not items)
+
+
+def _tag_name(tag: object) -> str:
+    # Search tags are plain strings in the documented example; accept {name} objects as elsewhere.
+    return str(tag.get("name", "")) if isinstance(tag, Mapping) else str(tag)
 
 
 def _int(value: object) -> int | None:
