@@ -13,6 +13,13 @@ from scrapers.forum import ForumScraper
 from scrapers.google_news import GoogleNewsScraper
 from scrapers.pantip import PantipScraper
 from scrapers.rss import RssScraper
+from scrapers.bluesky import BlueskyScraper
+from scrapers.facebook import FacebookScraper
+from scrapers.mastodon import MastodonScraper
+from scrapers.reddit import RedditScraper
+from scrapers.weibo import WeiboScraper
+from scrapers.x import XScraper
+from scrapers.youtube import YoutubeScraper
 
 # One explicit line per kind, so grep finds every source.
 REGISTRY: dict[str, type] = {}
@@ -20,3 +27,10 @@ REGISTRY["pantip"] = PantipScraper
 REGISTRY["rss"] = RssScraper
 REGISTRY["google_news"] = GoogleNewsScraper
 REGISTRY["forum"] = ForumScraper
+REGISTRY["facebook"] = FacebookScraper
+REGISTRY["youtube"] = YoutubeScraper
+REGISTRY["x"] = XScraper
+REGISTRY["reddit"] = RedditScraper
+REGISTRY["mastodon"] = MastodonScraper
+REGISTRY["bluesky"] = BlueskyScraper
+REGISTRY["weibo"] = WeiboScraper
