@@ -100,6 +100,15 @@ class InteractiveListener:
         except Exception as exc:  # the confirmation is a courtesy; the action is already recorded
             log.warning("could not confirm action to %s: %s", request.user_id, exc)
 
+    def dispatch(self, payload: dict[str, Any]) -> int:
+        """Run one interaction payload (as Socket Mode delivers it) through the app; returns the ack status.
+
+        Socket Mode calls this path itself; it is public for replaying a payload by hand and for tests.
+        """
+        from slack_bolt.request import BoltRequest
+
+        return self.app.dispatch(BoltRequest(body=payload, mode="socket_mode")).status
+
     def start(self, block: bool = False) -> None:
         """Open the websocket; with ``block`` run until interrupted, else return once connected."""
         from slack_bolt.adapter.socket_mode import SocketModeHandler

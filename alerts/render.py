@@ -108,7 +108,9 @@ def _actions(alert: Alert) -> Block:
         if style:
             button["style"] = style
         buttons.append(button)
-    return {"type": "actions", "block_id": f"{ACTION_PREFIX}incident_{alert.incident_id}", "elements": buttons}
+    # Slack asks for a fresh block_id on every edit of a message, hence the revision.
+    block_id = f"{ACTION_PREFIX}incident_{alert.incident_id}_r{alert.revision}"
+    return {"type": "actions", "block_id": block_id, "elements": buttons}
 
 
 def _source_label(alert: Alert) -> str:
