@@ -151,7 +151,7 @@ class Dispatcher:
             row.next_attempt_at = now + timedelta(seconds=delivery.retry_after)
             self._paused_until = row.next_attempt_at
             return "stop"
-        row.next_attempt_at = now + min(BACKOFF_FIRST * 2 ** (row.attempts - 1), BACKOFF_CAP)
+        row.next_attempt_at = now + min(BACKOFF_FIRST * 2 ** min(row.attempts - 1, 16), BACKOFF_CAP)
         return "stop"  # Slack is failing; trying the other rows now would only spend their attempts
 
     def _report_dead(self, session: Any, row: OutboxRow, now: datetime) -> None:

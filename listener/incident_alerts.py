@@ -71,15 +71,13 @@ class AlertPlanner:
         if muted:
             return  # snoozed: the message stays current, nobody is pinged
         opts = route_opts(route)
-        if reopened:
-            reply = incident_alert(incident, "reply", growth, reason=f"reopened: {incident.reason}",
-                                   **_comment_fields(comment))
-            enqueue(session, reply, key=alert_key(incident.id, incident.revision, "reply"), now=now, route_opts=opts)
-        elif up:
-            self._escalate(session, incident, route, growth, now, before or "", comment)
-        elif comment is not None:
-            reply = incident_alert(incident, "reply", growth, **_comment_fields(comment))
-            enqueue(session, reply, key=comment_key(incident.id, comment.id), now=now, route_opts=opts)
+        if comment is not None or reopened:
+            reason = f"reopened: {incident.reason}" if reopened else incident.reason
+            reply = incident_alert(incident, "reply", growth, reason=reason, **_comment_fields(comment))
+            key = comment_key(incident.id, comment.id) if comment else alert_key(incident.id, incident.revision, "reply")
+            enqueue(session, reply, key=key, now=now, route_opts=opts)
+        if up and not reopened:
+            self._escalate(session, incident, route, growth, now, before or "")
 
     def update(self, session: Any, incident: Incident, growth: Growth, now: datetime, *, immediate: bool,
                route: Route | None = None) -> None:
@@ -123,14 +121,12 @@ class AlertPlanner:
             enqueue(session, alert, key=key, now=now, status="digest", route_opts=route_opts(route))
 
     def _escalate(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime,
-                  before: str, comment: PostRow | None) -> None:
+                  before: str) -> None:
         # once someone acknowledged, escalations still show in the thread but stop pinging people
         mentions = () if incident.acked_by else tuple(route.mentions)
         opts = route_opts(route)
-        reply = incident_alert(incident, "escalation", growth, mentions=mentions, previous_severity=before,
-                               **_comment_fields(comment))
-        key = alert_key(incident.id, incident.revision, "escalation")
-        enqueue(session, reply, key=comment_key(incident.id, comment.id) if comment else key, now=now,
+        reply = incident_alert(incident, "escalation", growth, mentions=mentions, previous_severity=before)
+        enqueue(session, reply, key=alert_key(incident.id, incident.revision, "escalation"), now=now,
                 route_opts=opts)
         if incident.severity == "critical" and route.escalation_channel:
             post = replace(reply, channel=route.escalation_channel, mentions=tuple(route.mentions))

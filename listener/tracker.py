@@ -15,6 +15,9 @@ from listener.store import incidents_repo
 from listener.store.models import Incident
 
 
+YOUNG_FLOOR = timedelta(minutes=15)
+
+
 class ThreadTracker:
     def __init__(self, clock: Callable[[], datetime], fastest: timedelta = timedelta(minutes=5),
                  slowest: timedelta = timedelta(hours=2)) -> None:
@@ -30,18 +33,21 @@ class ThreadTracker:
             seen.setdefault((incident.source, incident.thread_id), None)
         return list(seen)
 
-    def interval(self, growth: Growth) -> timedelta:
-        """120 min / (1 + comments per hour), halved while accelerating, within [fastest, slowest]."""
+    def interval(self, growth: Growth, age: timedelta = timedelta(days=1)) -> timedelta:
+        """120 min / (1 + comments per hour), halved while accelerating, and at most half the incident's
+        age (a young thread is the one most likely to take off), within [fastest, slowest]."""
         minutes = 120 / (1 + max(growth.comments_per_hour, 0.0))
         if growth.acceleration > 0:
             minutes /= 2
-        return min(self.slowest, max(self.fastest, timedelta(minutes=minutes)))
+        wait = min(timedelta(minutes=minutes), max(age / 2, YOUNG_FLOOR))
+        return min(self.slowest, max(self.fastest, wait))
 
     def reschedule(self, session: Any, incident: Incident, growth: Growth) -> datetime | None:
         if incident.status != "open" or incident.not_relevant:
             incident.next_poll_at = None
             return None
-        incident.next_poll_at = self.clock() + self.interval(growth)
+        now = self.clock()
+        incident.next_poll_at = now + self.interval(growth, now - incident.opened_at)
         return incident.next_poll_at
 
     def reschedule_thread(self, session: Any, source: str, thread_id: str) -> datetime | None:

@@ -38,10 +38,11 @@ def test_thread_escalates_watch_high_critical_then_calms_in_one_message(tmp_path
     world.post(0.95, cues=("ฟ้อง", "สคบ."), negative=0.95, text="จะฟ้อง สคบ. แล้วนะ")
     world.dispatch()
     assert world.incident().severity == "critical"
-    sent = world.notifier.alerts[-3:]
-    assert [a.kind for a in sent] == ["update", "escalation", "escalation"]
-    assert sent[1].thread_ts == "100.0001" and "ฟ้อง" in sent[1].excerpt
-    assert sent[2].channel == "#crisis" and sent[2].thread_ts is None  # the crisis room hears it too
+    sent = world.notifier.alerts[-4:]
+    assert [a.kind for a in sent] == ["update", "reply", "escalation", "escalation"]
+    assert sent[1].thread_ts == "100.0001" and "ฟ้อง" in sent[1].excerpt  # the comment that did it
+    assert sent[2].thread_ts == "100.0001" and sent[2].mentions == ("U_ONCALL",)
+    assert sent[3].channel == "#crisis" and sent[3].thread_ts is None  # the crisis room hears it too
     assert "cues: ฟ้อง, สคบ." in world.incident().reason
 
     # the thread goes quiet: the risk falls a tier, the message is edited, nobody is pinged
