@@ -28,7 +28,7 @@ SEVERITY_EMOJI = {"critical": "🔴", "high": "🟠", "watch": "🟡"}
 LANGUAGES = {"th": "Thai", "en": "English", "zh": "Chinese"}
 ENGAGEMENT_ORDER = ("comments", "likes", "reactions", "shares", "views")
 GROWTH_LABELS = {"comments_per_hour": "comments/h", "reactions_per_hour": "reactions/h", "acceleration": "accel"}
-ACTIONS = (("ack", "Acknowledge", "primary"), ("snooze", "Snooze 2h", None), ("not_relevant", "Not relevant", "danger"))
+ACTIONS = (("ack", "Acknowledge", "primary"), ("snooze", "Snooze", None), ("not_relevant", "Not relevant", "danger"))
 ACTION_PREFIX = "fangsiang_"
 EXCERPT_LIMIT = 1200  # keep the card readable; the link has the rest
 ITEM_EXCERPT_LIMIT = 200
@@ -48,10 +48,14 @@ class _Ctx:
     def clean(self, text: str, limit: int | None = None, one_line: bool = False, plain: bool = False) -> str:
         """Untrusted text → masked, (optionally) one line, cut to ``limit`` and escaped (for plain_text
         objects when ``plain``, else for mrkdwn)."""
+        text = self.unescaped(text, limit, one_line)
+        return M.escape_plain(text) if plain else M.escape(text)
+
+    def unescaped(self, text: str, limit: int | None = None, one_line: bool = False) -> str:
+        """Masked and cut but not escaped: only for ``M.link`` labels, which escape themselves."""
         text = mask_personal_data(text) if self.mask else text
         text = M.one_line(text) if one_line else text.strip()
-        text = M.clip(text, limit) if limit else text
-        return M.escape_plain(text) if plain else M.escape(text)
+        return M.clip(text, limit) if limit else text
 
 
 def render(alert: Alert, *, mask: bool = True, interactive: bool = False) -> RenderedMessage:
@@ -183,7 +187,7 @@ def _reply(alert: Alert, ctx: _Ctx) -> RenderedMessage:
 
 
 def _item_line(item: Alert, ctx: _Ctx) -> str:
-    title = M.link(item.url, ctx.clean(item.title, 150, one_line=True) or "(untitled)")
+    title = M.link(item.url, ctx.unescaped(item.title, 150, one_line=True) or "(untitled)")
     line = f"{_emoji(item.severity)} *{title}* · risk {item.risk:.2f} · {M.escape(item.severity)}"
     reason = ctx.clean(item.reason, 300, one_line=True)
     excerpt = ctx.clean(item.excerpt, ITEM_EXCERPT_LIMIT, one_line=True)
@@ -223,7 +227,7 @@ def _summary(alert: Alert, ctx: _Ctx) -> RenderedMessage:
     fields.append(_field("Total", f"{total:,}"))
     lines, used = [], 0
     for rank, item in enumerate(alert.items, 1):
-        line = (f"{rank}. {M.link(item.url, ctx.clean(item.title, 120, one_line=True) or '(untitled)')}"
+        line = (f"{rank}. {M.link(item.url, ctx.unescaped(item.title, 120, one_line=True) or '(untitled)')}"
                 f" — {item.engagement.get('comments', 0):,} comments · risk {item.risk:.2f}")
         if used + len(line) + 40 > M.SECTION_LIMIT:  # never cut a link in half: stop before the limit
             lines.append(f"…and {len(alert.items) - rank + 1} more")

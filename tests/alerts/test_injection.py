@@ -79,3 +79,9 @@ def test_what_slack_receives_is_inert(slack_server: SlackTestServer) -> None:
     for message in slack_server.messages("C0CARE"):
         _assert_inert(message, {"<@U0GOOD>", "<!subteam^S0TEAM>"}, links)
     assert INJECTION_TEXT not in str(slack_server.messages("C0CARE"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_post_text_is_escaped_exactly_once(kind: str) -> None:
+    alert = replace(INJECTION_NEW, kind=kind, items=(INJECTION_NEW,) * 2)
+    assert "&amp;lt;" not in str(asdict(render(alert))) and "&amp;amp;" not in str(asdict(render(alert)))
