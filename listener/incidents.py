@@ -85,6 +85,16 @@ class IncidentEngine:
                         _Observation(driver, self._severity(driver.score, watchlist), growth), now, None)
         return incident
 
+    def refresh_thread(self, session: Any, source: str, thread_id: str, watchlists: Any) -> int:
+        """`refresh` every open incident of a re-read thread; `watchlists.get(name)` finds each watchlist."""
+        done = 0
+        for incident in incidents_repo.open_incidents_of_thread(session, source, thread_id):
+            watchlist = watchlists.get(incident.watchlist)
+            if watchlist is not None:  # removed from the YAML: the incident simply stops changing
+                self.refresh(session, incident, watchlist)
+                done += 1
+        return done
+
     def close_quiet(self, session: Any) -> list[Incident]:
         """Close incidents with no new post for `close_after_quiet_hours`; their message says so, silently."""
         now = self.clock()
