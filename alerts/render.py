@@ -6,8 +6,8 @@ One layout per ``alert.kind``:
   written over the original message).
 - ``escalation``: a thread reply stating the tier change, with mentions of the configured ids.
 - ``reply``: a thread reply for a new risky comment.
-- ``digest``: a list of items; ``summary``: the daily per-watchlist summary; ``health``: a source went
-  blind or came back (for the ops channel).
+- ``digest``: a list of items; ``summary``: the daily per-watchlist summary; ``health``: an ops notice,
+  e.g. a source went blind or came back (green when the severity or title says "recovered").
 
 All post-derived text goes through ``mrkdwn.escape`` (so it can never mention anyone) and, unless
 ``mask=False``, through ``privacy.mask_personal_data``. Slack's size limits are enforced here.
@@ -245,14 +245,17 @@ def _summary(alert: Alert, ctx: _Ctx) -> RenderedMessage:
 
 
 def _health(alert: Alert, ctx: _Ctx) -> RenderedMessage:
-    recovered = alert.severity.lower() in ("recovered", "ok")
-    emoji, state = ("🟢", "recovered") if recovered else ("🟠", "degraded")
-    what = ctx.clean(alert.title or alert.source, 120, one_line=True) or "source"
+    """An ops notice: the title states what happened ("Pantip scraper is blind since 09:12")."""
+    words = f"{alert.severity} {alert.title}".lower()
+    recovered = alert.severity.lower() in ("recovered", "ok") or "recovered" in words
+    emoji = "🟢" if recovered else ("🔴" if alert.severity.lower() == "critical" else "🟠")
+    what = ctx.clean(alert.title or alert.source, M.HEADER_LIMIT, one_line=True) or "Source health"
+    detail = ctx.clean(alert.reason or alert.excerpt, 1000)
     blocks: list[Block] = [
-        {"type": "section", "text": M.md(f"{emoji} *Source {state}: {what}*\n{ctx.clean(alert.reason, 1000)}")},
+        {"type": "section", "text": M.md(f"{emoji} *{what}*\n{detail}".rstrip())},
         _context(M.escape(alert.source), f"since {M.escape(alert.posted_at)}" if alert.posted_at else ""),
     ]
-    return RenderedMessage(text=f"{emoji} Source {state}: {what}", blocks=blocks)
+    return RenderedMessage(text=f"{emoji} {what}", blocks=blocks)
 
 
 _KINDS = {"new": _card, "update": _card, "escalation": _escalation, "reply": _reply, "digest": _digest,

@@ -71,14 +71,14 @@ SUMMARY = Alert(
 )
 
 HEALTH_DEGRADED = Alert(
-    incident_id=0, revision=1, kind="health", title="Pantip scraper", url="", excerpt="", lang="", risk=0.0,
-    reason="No posts since 09:12 — 5 consecutive failures (HTTP 403).", watchlist="", severity="degraded",
+    incident_id=0, revision=1, kind="health", title="Pantip scraper is blind since 09:12", url="", excerpt="",
+    lang="", risk=0.0, reason="5 consecutive failures (HTTP 403).", watchlist="", severity="high",
     channel="C0OPS", source="pantip", posted_at="2026-11-22T09:12:00Z",
 )
 
 HEALTH_RECOVERED = Alert(
-    incident_id=0, revision=1, kind="health", title="Pantip scraper", url="", excerpt="", lang="", risk=0.0,
-    reason="Fetching again after 47 minutes; 212 posts caught up.", watchlist="", severity="recovered",
+    incident_id=0, revision=1, kind="health", title="Pantip scraper recovered", url="", excerpt="", lang="",
+    risk=0.0, reason="Fetching again after 47 minutes; 212 posts caught up.", watchlist="", severity="high",
     channel="C0OPS", source="pantip", posted_at="2026-11-22T09:59:00Z",
 )
 
