@@ -54,7 +54,7 @@ def build_watchlists(loaded: LoadedConfig) -> Any:
     from listener.watchlists import WatchlistReloader
 
     spec = loaded.config.watchlists
-    return WatchlistReloader(spec, loaded.base_dir, located=loaded.located)
+    return WatchlistReloader(spec, loaded.base_dir, located=loaded.located, alerting=loaded.config.alerting)
 
 
 def build_backend(loaded: LoadedConfig) -> Any:
@@ -106,6 +106,17 @@ def build_http(defaults: HttpSettings, override: HttpSettings) -> Any:
 def _with_watchlist_queries(source: SourceConfig, options: Any, watchlists: Any) -> Any:
     """A news-search source with no queries of its own searches for every watchlist's terms."""
     fields = {f.name for f in dataclasses.fields(options)}
-    if "queries" in fields and not getattr(options, "queries") and hasattr(watchlists, "search_queries"):
-        return dataclasses.replace(options, queries=list(watchlists.search_queries()))
+    if "queries" in fields and not getattr(options, "queries"):
+        return dataclasses.replace(options, queries=search_queries(watchlists))
     return options
+
+
+def search_queries(watchlists: Any, per_query: int = 6) -> list[str]:
+    """One news-search query per watchlist: its first terms, quoted and OR-ed."""
+    queries = []
+    for watchlist in watchlists:
+        terms = [*watchlist.terms.th, *watchlist.terms.en, *watchlist.terms.zh, *watchlist.terms.any]
+        terms = [t for t in terms if not t.startswith("@")][:per_query]
+        if terms:
+            queries.append(" OR ".join(f'"{t}"' for t in terms))
+    return queries

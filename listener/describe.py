@@ -19,10 +19,9 @@ def describe(loaded: LoadedConfig, watchlists: Any) -> str:
         when = source.schedule.cron and f"cron {source.schedule.cron}" or f"every {source.schedule.every}"
         state = "" if source.enabled else " [disabled]"
         lines.append(f"  - {source.name} ({source.kind}, {when}){state}")
-    names = list(getattr(watchlists, "names", lambda: [])())
-    lines.append(f"watchlists ({len(names)}):")
-    for name in names:
-        watchlist = watchlists.get(name)
+    lines.append(f"watchlists ({len(watchlists)}):")
+    for watchlist in watchlists:
+        name = watchlist.name
         channel = getattr(getattr(watchlist, "route", None), "channel", None) or config.alerting.default_channel
         lines.append(f"  - {name} -> {channel}")
     return "\n".join(lines)

@@ -80,7 +80,8 @@ class Pipeline:
                 log.warning("tracking %s/%s failed: %s", source, thread_id, exc)
                 continue
             new += store_thread_posts(self.parts.store, result.posts, clock=self.parts.clock)
-            with self.parts.store.session() as session:
+            with self.parts.store.session() as session:  # growth alone can raise an incident's tier
+                self.engine.refresh_thread(session, source, thread_id, self._watchlists())
                 self.tracker.reschedule_thread(session, source, thread_id)
         return new
 
@@ -89,6 +90,26 @@ class Pipeline:
         with self.parts.store.session() as session:
             self.engine.close_quiet(session)
         self.dispatcher.flush_digests(self.parts.store.session)
+        self._daily_summaries()
+
+    def _daily_summaries(self) -> None:
+        """After `alerting.daily_summary_at` (local time), yesterday's summary per watchlist (once a day)."""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from listener.digest import enqueue_daily_summaries
+
+        alerting = self.parts.loaded.config.alerting
+        now = self.parts.clock()
+        if alerting.daily_summary_at is None or now.astimezone(ZoneInfo(alerting.timezone)).time() < alerting.daily_summary_at:
+            return
+        watchlists = self._watchlists()
+
+        def channel_of(watchlist: Any) -> str:
+            return watchlist.route.channel or alerting.default_channel
+
+        with self.parts.store.session() as session:
+            enqueue_daily_summaries(session, watchlists, now, channel_of=channel_of, timezone=alerting.timezone)
 
     def run_once(self) -> OnceReport:
         report = OnceReport()

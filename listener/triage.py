@@ -10,6 +10,7 @@ on a source's first run (backfill) are kept for summaries but never alerted.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Callable
 
@@ -39,8 +40,9 @@ def score_pending(store: Store, backend: Any, watchlists: Any, *, clock: Callabl
         matched: list[PostRow] = []
         for row in rows:  # one by one, so a comment sees the matches of its topic from the same batch
             names = _watchlist_terms(session, row, watchlists)
-            for name, terms in names.items():
-                session.add(MatchRow(post_id=row.id, watchlist=name, terms=list(terms), matched_at=now))
+            for name, (terms, cues) in names.items():
+                session.add(MatchRow(post_id=row.id, watchlist=name, terms=list(terms), cues=list(cues),
+                                     matched_at=now))
                 metrics.POSTS_MATCHED.labels(name).inc()
             if names:
                 matched.append(row)
@@ -78,17 +80,22 @@ def _observe(session: Any, engine: Any, watchlists: Any, row: PostRow) -> None:
         watchlist = watchlists.get(match.watchlist)
         if watchlist is None:  # removed from the YAML since the post was matched
             continue
-        incident = engine.observe(session, row, verdict, watchlist, tuple(match.terms))
+        extra = tuple(c for c in match.cues if c not in verdict.cues)
+        seen = replace(verdict, cues=verdict.cues + extra) if extra else verdict
+        incident = engine.observe(session, row, seen, watchlist, tuple(match.terms))
         if incident is not None:
             match.risk, match.reason = incident.risk, incident.reason
 
 
-def _watchlist_terms(session: Any, row: PostRow, watchlists: Any) -> dict[str, tuple[str, ...]]:
-    found = {m.watchlist.name: tuple(m.terms) for m in watchlists.match(post_text(row), source=row.source)}
+def _watchlist_terms(session: Any, row: PostRow, watchlists: Any) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Watchlist name -> (matched terms, the watchlist's own cues found)."""
+    found = {m.watchlist.name: (tuple(m.terms), tuple(m.cues))
+             for m in watchlists.match(post_text(row), source=row.source)}
     if not found and not row.is_thread_start:
         for name in thread_watchlists(session, row.source, row.thread_id):
-            if watchlists.get(name) is not None:
-                found[name] = (INHERITED,)
+            watchlist = watchlists.get(name)
+            if watchlist is not None and (watchlist.sources is None or row.source in watchlist.sources):
+                found[name] = ((INHERITED,), ())
     return found
 
 

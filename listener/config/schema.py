@@ -58,7 +58,7 @@ class HttpSettings(Strict):
     user_agent: str | None = None
     timeout_s: float | None = Field(None, gt=0)
     retries: int | None = Field(None, ge=0)
-    rate_per_host: float | None = Field(None, gt=0)
+    rate_per_host: float | None = Field(None, ge=0)  # 0 disables the limit (local servers)
     respect_robots: bool | None = None
     proxy: str | None = None
 

@@ -137,6 +137,7 @@ class MatchRow(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     watchlist: Mapped[str] = mapped_column(String(200))
     terms: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    cues: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the watchlist's own escalation cues found
     risk: Mapped[float] = mapped_column(Float, default=0.0)
     reason: Mapped[str] = mapped_column(Text, default="")
     matched_at: Mapped[datetime]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:17:55.312609
+Create Date: 2026-11-22 11:25:05.845666
 """
 from alembic import op
 import sqlalchemy as sa
@@ -119,6 +119,7 @@ def upgrade() -> None:
     sa.Column('post_id', sa.Integer(), nullable=False),
     sa.Column('watchlist', sa.String(length=200), nullable=False),
     sa.Column('terms', sa.JSON(), nullable=False),
+    sa.Column('cues', sa.JSON(), nullable=False),
     sa.Column('risk', sa.Float(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('matched_at', sa.DateTime(timezone=True), nullable=False),
