@@ -79,8 +79,24 @@ def build_notifier(loaded: LoadedConfig) -> Any:
     if not token:
         log.warning("no Slack token in $%s: alerts go to the console", slack.token_env)
         return REGISTRY["console"]()
-    return REGISTRY["slack"](token=token, base_url=slack.base_url,
+    return REGISTRY["slack"](token=token, base_url=slack.base_url, interactive=slack.interactive,
                              mask_personal_data=loaded.config.alerting.mask_personal_data)
+
+
+def start_buttons(loaded: LoadedConfig, notifier: Any, on_action: Callable[[int, str, str], None]) -> Any:
+    """Listen for Slack button clicks over Socket Mode when `slack.interactive` is on and a token is set."""
+    slack = loaded.config.slack
+    app_token = os.environ.get(slack.app_token_env, "").strip()
+    if not slack.interactive or not hasattr(notifier, "client"):
+        return None
+    if not app_token:
+        log.warning("slack.interactive is on but $%s is empty: buttons will not answer", slack.app_token_env)
+        return None
+    from alerts.interactive import InteractiveListener
+
+    listener = InteractiveListener(app_token, notifier.client, on_action)
+    listener.start(block=False)
+    return listener
 
 
 def build_scrapers(loaded: LoadedConfig, watchlists: Any) -> dict[str, Any]:

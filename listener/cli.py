@@ -73,13 +73,19 @@ def _pipeline(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _run(args: argparse.Namespace) -> int:
     from listener import metrics
+    from listener.app import start_buttons
     from listener.scheduler import run_forever
 
     pipeline = _pipeline(args)
     settings = pipeline.parts.loaded.config.metrics
     if settings.enabled:
         metrics.serve(settings.host, settings.port)
-    return run_forever(pipeline)
+    buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button)
+    try:
+        return run_forever(pipeline)
+    finally:
+        if buttons is not None:
+            buttons.close()
 
 
 def _once(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from listener.ingest import IngestResult, ingest_source, store_thread_posts
 from listener.triage import evaluate_pending, score_pending
 
 log = logging.getLogger(__name__)
+BUTTON_ACTIONS = {"ack": "acknowledge"}  # Slack button value -> incident action
 
 
 @dataclass
@@ -119,6 +120,11 @@ class Pipeline:
         report.evaluated = self.evaluate()
         report.dispatched = self.dispatch()
         return report
+
+    def on_button(self, incident_id: int, action: str, user_id: str) -> None:
+        """A Slack button click (Acknowledge / Snooze / Not relevant), recorded on the incident."""
+        with self.parts.store.session() as session:
+            self.engine.on_action(session, incident_id, BUTTON_ACTIONS.get(action, action), user_id)
 
     # -- helpers ------------------------------------------------------------------------------
     def _watchlists(self) -> Any:

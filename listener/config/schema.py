@@ -58,6 +58,9 @@ class HttpSettings(Strict):
     user_agent: str | None = None
     timeout_s: float | None = Field(None, gt=0)
     retries: int | None = Field(None, ge=0)
+    backoff_base_s: float | None = Field(None, ge=0)
+    backoff_max_s: float | None = Field(None, ge=0)
+    max_body_bytes: int | None = Field(None, gt=0)
     rate_per_host: float | None = Field(None, ge=0)  # 0 disables the limit (local servers)
     respect_robots: bool | None = None
     proxy: str | None = None
