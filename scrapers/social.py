@@ -4,10 +4,11 @@ paging engine that turns "pages, newest first" into a resumable `FetchResult`.
 Options read here (passed in by each scraper): `backfill_hours`, `max_pages`.
 
 The cursor every social scraper stores is `{"mark": {...}}` once a poll finished, or
-`{"mark": {...}, "resume": {"token": ..., "pending": {...}}}` when it stopped mid-way (page budget
+`{"mark": {...}, "resume": {"token", "pending", "low"}}` when it stopped mid-way (page budget
 spent, or the API said the rate-limit window is used up). Resuming continues from the stored page
 token with the *old* mark, so a restart neither re-reads what it returned nor skips older pages;
-only when the walk completes does the mark move to the newest post seen.
+`low` (the oldest post returned so far) drops posts that offset-paged APIs shift onto a later page.
+Only when the walk completes does the mark move to the newest post seen.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from typing import Any, Callable, Iterable
 from scrapers.base import FetchResult, Post, ScrapeError
 from scrapers.html import html_to_text
 
-
-# ---------------------------------------------------------------- JSON access
 
 
 def load_json(body: Any, url: str = "") -> Any:
@@ -105,8 +104,6 @@ def html_text(fragment: Any) -> str:
     return html_to_text(_PARA_END.sub("</p><br>", text(fragment)))
 
 
-# ---------------------------------------------------------------- time
-
 
 def utc_from_iso(value: Any, what: str = "time", url: str = "") -> datetime:
     """ISO-8601 with 'Z', '+00:00' or '+0000' (Graph API) offsets → aware UTC datetime."""
@@ -117,7 +114,10 @@ def utc_from_iso(value: Any, what: str = "time", url: str = "") -> datetime:
         raise ScrapeError(f"{what}: not an ISO time: {raw!r}", url=url) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)  # the APIs here document UTC when they omit it
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError as exc:  # e.g. year 1 with a positive offset
+        raise ScrapeError(f"{what}: time out of range: {raw!r}", url=url) from exc
 
 
 def utc_from_epoch(value: Any, what: str = "time", url: str = "") -> datetime:
@@ -128,12 +128,6 @@ def utc_from_epoch(value: Any, what: str = "time", url: str = "") -> datetime:
     except (ValueError, OverflowError, OSError) as exc:
         raise ScrapeError(f"{what}: epoch out of range: {value!r}", url=url) from exc
 
-
-def to_epoch(moment: datetime) -> float:
-    return moment.timestamp()
-
-
-# ---------------------------------------------------------------- credentials and headers
 
 
 def require_env(var_name: str, source: str, purpose: str) -> str:
@@ -154,8 +148,6 @@ def link_header(value: str | None) -> dict[str, str]:
     return {rel: url for url, rel in _LINK.findall(value or "")}
 
 
-# ---------------------------------------------------------------- the paging engine
-
 
 @dataclass(frozen=True)
 class Mark:
@@ -167,13 +159,13 @@ class Mark:
     newest_id: str = ""
 
     def is_new(self, post: Post) -> bool:
-        ts = to_epoch(post.posted_at)
+        ts = post.posted_at.timestamp()
         return ts > self.ts or (ts == self.ts and post.external_id not in self.ids)
 
     def advance(self, posts: Iterable[Post]) -> "Mark":
         ts, ids, newest = self.ts, set(self.ids), self.newest_id
         for post in posts:
-            post_ts = to_epoch(post.posted_at)
+            post_ts = post.posted_at.timestamp()
             if post_ts > ts:
                 ts, ids = post_ts, {post.external_id}
             elif post_ts == ts:
@@ -228,49 +220,71 @@ def read_new(load: Loader, cursor: dict[str, Any] | None, *, backfill_hours: flo
     if float(cursor.get("wait_until") or 0) > now.timestamp():
         return FetchResult([], cursor, 0)  # the API asked us to wait; asking again only burns quota
     floor = (Mark.from_json(cursor["mark"]) if "mark" in cursor
-             else Mark(to_epoch(now - timedelta(hours=backfill_hours))))
-    resume = cursor.get("resume") if isinstance(cursor.get("resume"), dict) else None
-    token = text(resume.get("token")) or None if resume else None
+             else Mark((now - timedelta(hours=backfill_hours)).timestamp()))
+    resume = cursor.get("resume") if isinstance(cursor.get("resume"), dict) else {}
+    token = text(resume.get("token")) or None
     pending = Mark.from_json(resume["pending"]) if resume else floor
+    low = Mark.from_json(resume["low"]) if ordered and resume.get("low") else None
     posts: list[Post] = []
     pages, done, retry_at = 0, False, None
     while pages < max(1, max_pages):
         page = load(token, floor)
         pages += 1
-        fresh, stale = _split(page.posts, floor, judge)
+        fresh, stale = _split(page.posts, floor, low, judge)
         posts.extend(fresh)
-        pending = pending.advance(p for p in fresh if judge(p))
+        judged = [p for p in fresh if judge(p)]
+        pending = pending.advance(judged)
+        low = _lowest(low, judged) if ordered else None
         token, retry_at = page.next_token, page.retry_at
         if (ordered and stale) or not token or not page.posts:
             done = True
             break
         if retry_at is not None:
             break
-    return FetchResult(posts, _next_cursor(floor, pending, token, done, retry_at), pages)
+    return FetchResult(posts, _next_cursor(floor, pending, low, token, done, retry_at), pages)
 
 
-def _split(page_posts: list[Post], floor: Mark, judge: Callable[[Post], bool]) -> tuple[list[Post], bool]:
+def _split(page_posts: list[Post], floor: Mark, low: Mark | None,
+           judge: Callable[[Post], bool]) -> tuple[list[Post], bool]:
     fresh: list[Post] = []
     kept_threads: set[str] = set()
     stale = False
     for post in page_posts:
         if judge(post):
-            if floor.is_new(post):
+            if not floor.is_new(post):
+                stale = True
+            elif low is None or _below(low, post):
                 fresh.append(post)
                 kept_threads.add(post.thread_id)
-            else:
-                stale = True
+            # else: returned earlier in this walk; offset-paged APIs shift it onto a later page
         elif post.thread_id in kept_threads:
             fresh.append(post)
     return fresh, stale
 
 
-def _next_cursor(floor: Mark, pending: Mark, token: str | None, done: bool,
+def _below(low: Mark, post: Post) -> bool:
+    ts = post.posted_at.timestamp()
+    return ts < low.ts or (ts == low.ts and post.external_id not in low.ids)
+
+
+def _lowest(low: Mark | None, posts: list[Post]) -> Mark | None:
+    """The oldest point already returned in this walk (time, and the ids at that time)."""
+    for post in posts:
+        ts = post.posted_at.timestamp()
+        if low is None or ts < low.ts:
+            low = Mark(ts, (post.external_id,))
+        elif ts == low.ts:
+            low = Mark(ts, tuple(sorted({*low.ids, post.external_id})))
+    return low
+
+
+def _next_cursor(floor: Mark, pending: Mark, low: Mark | None, token: str | None, done: bool,
                  retry_at: float | None) -> dict[str, Any]:
     if done:
         cursor: dict[str, Any] = {"mark": pending.to_json()}
     else:
-        cursor = {"mark": floor.to_json(), "resume": {"token": token, "pending": pending.to_json()}}
+        cursor = {"mark": floor.to_json(), "resume": {"token": token, "pending": pending.to_json(),
+                                                      "low": low.to_json() if low else None}}
     if retry_at is not None:
         cursor["wait_until"] = retry_at
     return cursor

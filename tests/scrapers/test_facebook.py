@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -144,8 +145,13 @@ def test_fetch_thread_reads_post_and_comment_pages(fixture_server, token):
     fixture_server.add("GET", f"/v19.0/{POST}", body=fixture("facebook", P1).read_text()
                        .split('"data":[', 1)[1].split(',{"id":"19292868552_10158347294088553"', 1)[0]
                        .replace('"id":"19292868552_10158349356748553"', f'"id":"{POST}"'))
-    fixture_server.add("GET", f"/v19.0/{POST}/comments", file=fixture("facebook", C1))
-    fixture_server.add("GET", f"/v19.0/{POST}/comments", file=fixture("facebook", C2), query={"after": "after"})
+    # The captures were read oldest first; the scraper asks for reverse_chronological, so the served
+    # pages hold the same 15 comments newest first.
+    newest_first = list(reversed(load("facebook", C1)["data"] + load("facebook", C2)["data"]))
+    first_page = {"data": newest_first[:10], "paging": load("facebook", C1)["paging"]}
+    fixture_server.add("GET", f"/v19.0/{POST}/comments", body=json.dumps(first_page))
+    fixture_server.add("GET", f"/v19.0/{POST}/comments", body=json.dumps({"data": newest_first[10:]}),
+                       query={"after": "after"})
     result = scraper(fixture_server, []).fetch_thread(POST, None)
     root, comments = result.posts[0], result.posts[1:]
     assert root.external_id == POST and root.is_thread_start and root.engagement.comments == 13

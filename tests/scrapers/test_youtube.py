@@ -61,8 +61,11 @@ def test_parse_comments_list_replies():
 
 # ------------------------------------------------------------------ end to end
 
-PAGE1 = {**DOC, "items": DOC["items"][:50], "nextPageToken": "P2"}
-PAGE2 = {**{k: v for k, v in DOC.items() if k != "nextPageToken"}, "items": DOC["items"][50:]}
+# The capture was requested with order=relevance; the scraper asks for order=time, so the served
+# pages hold the same threads newest first.
+BY_TIME = sorted(DOC["items"], key=lambda i: i["snippet"]["topLevelComment"]["snippet"]["publishedAt"], reverse=True)
+PAGE1 = {**DOC, "items": BY_TIME[:50], "nextPageToken": "P2"}
+PAGE2 = {**{k: v for k, v in DOC.items() if k != "nextPageToken"}, "items": BY_TIME[50:]}
 
 
 @pytest.fixture
