@@ -104,7 +104,8 @@ class XScraper:
         self._base = options.base_url.rstrip("/")
 
     def fetch(self, cursor: dict[str, Any] | None) -> FetchResult:
-        query = self.options.query + (" -is:retweet" if self.options.exclude_retweets else "")
+        # Parentheses keep a top-level OR from binding tighter than the added operator.
+        query = f"({self.options.query}) -is:retweet" if self.options.exclude_retweets else self.options.query
         return self._search(query, cursor)
 
     def fetch_thread(self, thread_id: str, cursor: dict[str, Any] | None) -> FetchResult:

@@ -87,7 +87,7 @@ def test_fetch_pages_with_bearer_and_fields(fixture_server, bearer):
     assert len(result.posts) == 20 and result.pages_read == 2
     reqs = fixture_server.requests_to(SEARCH)
     assert [r.headers["authorization"] for r in reqs] == ["Bearer x-bearer-9"] * 2
-    assert reqs[0].param("query") == "science -is:retweet"
+    assert reqs[0].param("query") == "(science) -is:retweet"
     assert "public_metrics" in reqs[0].param("tweet.fields") and reqs[0].param("expansions") == "author_id"
     assert reqs[0].param("start_time") == "2020-11-26T18:00:00Z" and reqs[0].param("since_id") is None
     assert result.cursor["mark"]["newest_id"] == "1332344846833639425"
