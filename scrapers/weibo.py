@@ -65,7 +65,7 @@ def parse_mblog(mblog: Any, *, source: str, raw_ref: str = "", read_at: datetime
         source=source, kind=KIND, external_id=mid, thread_id=mid, url=f"https://m.weibo.cn/detail/{mid}",
         title="", text=html_text(mblog.get("text")),  # long posts are cut here; isLongText marks them
         author=text(dig(mblog, "user", "screen_name")),
-        posted_at=weibo_time(mblog.get("created_at"), read_at, raw_ref), lang="zh",
+        posted_at=weibo_time(mblog.get("created_at"), read_at, raw_ref),
         engagement=Engagement(comments=count(mblog.get("comments_count")), likes=count(mblog.get("attitudes_count")),
                               shares=count(mblog.get("reposts_count"))),
         read_at=read_at or datetime.now(timezone.utc),
@@ -124,9 +124,17 @@ def _comment(item: Any, source: str, mid: str, parent: str, raw_ref: str, read_a
         source=source, kind=KIND, external_id=comment_id, thread_id=mid,
         url=f"https://m.weibo.cn/detail/{mid}?cid={comment_id}", title="", text=html_text(item.get("text")),
         author=text(dig(item, "user", "screen_name")), posted_at=weibo_time(item.get("created_at"), read_at, raw_ref),
-        lang="zh", engagement=Engagement(comments=count(item.get("total_number")), likes=count(item.get("like_count"))),
+        engagement=Engagement(comments=count(item.get("total_number")), likes=count(item.get("like_count"))),
         read_at=read_at, parent_id=parent, is_thread_start=False, tags=(f"region:{region}",) if region else (),
         raw_ref=raw_ref)
+
+
+def _past_the_end(token: str | None, body: Any) -> Page | None:
+    """Past the last page the API answers `ok: 0` instead of an empty list: an end, not an error.
+    On a first page the same answer means a block or a bad cookie, so the parser raises."""
+    if token and isinstance(body, dict) and body.get("ok") == 0:
+        return Page([])
+    return None
 
 
 class WeiboScraper:
@@ -169,7 +177,7 @@ class WeiboScraper:
                 params.update(max_id=max_id, max_id_type=max_id_type or 0)
             headers = {**self._headers, "Referer": f"{self._base}/detail/{thread_id}"}
             body = self.http.get(url, params=params, headers=headers, conditional=False).json()
-            return parse_hotflow(body, source=self.name, mid=thread_id, raw_ref=url)
+            return _past_the_end(token, body) or parse_hotflow(body, source=self.name, mid=thread_id, raw_ref=url)
         comments = read_new(load, cursor, backfill_hours=self.options.backfill_hours,
                             max_pages=self.options.max_pages, ordered=False, judge=lambda post: True)
         return with_root(None, comments)
@@ -185,7 +193,7 @@ class WeiboScraper:
                 key, _, value = token.partition(":")
                 params[key] = value
             body = self.http.get(url, params=params, headers=self._headers, conditional=False).json()
-            return parse_container(body, source=self.name, raw_ref=url)
+            return _past_the_end(token, body) or parse_container(body, source=self.name, raw_ref=url)
         # Keyword search (type=61) and user feeds are newest first; hot feeds are not.
         return read_new(load, cursor, backfill_hours=self.options.backfill_hours, max_pages=self.options.max_pages,
                         ordered=container.startswith(("100103", "107603")), judge=lambda post: True)

@@ -45,7 +45,7 @@ def test_parse_container():
     page = parse_container(load("weibo", HOT), source="wb", raw_ref="u")
     assert len(page.posts) == 10 and page.next_token == "since_id:6"
     post = page.posts[0]
-    assert (post.external_id, post.author, post.lang, post.kind) == ("4826311288423595", "一碗冷掉的粥", "zh", "weibo")
+    assert (post.external_id, post.author, post.lang, post.kind) == ("4826311288423595", "一碗冷掉的粥", None, "weibo")
     assert (post.engagement.comments, post.engagement.likes, post.engagement.shares) == (325, 14334, 1614)
     assert post.text.startswith("撸🦝浣熊宝宝的时候") and "<" not in post.text and "#宝藏二创榜#" in post.text
     assert post.url == "https://m.weibo.cn/detail/4826311288423595"
@@ -164,6 +164,9 @@ def test_fetch_thread_pages_hotflow(fixture_server, cookie):
     reqs = fixture_server.requests_to("/comments/hotflow")
     assert reqs[0].param("mid") == "4840000000000000" and reqs[1].param("max_id_type") == "0"
     assert reqs[0].headers["referer"].endswith("/detail/4840000000000000")
+    # Continuing: the next page answers ok=0, which ends the walk instead of failing it.
+    rest = scraper(fixture_server, [], max_pages=2).fetch_thread("4840000000000000", result.cursor)
+    assert rest.posts == [] and "resume" not in rest.cursor
 
 
 # ------------------------------------------------------------------ robustness
