@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from scrapers.base import Engagement, FetchResult, Post
+from scrapers.base import Engagement, FetchResult, Post, ScrapeError
 from scrapers.http import HttpClient
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json, read_new, read_targets,
                              require_env, required_id, text, utc_from_iso, with_root)
@@ -112,6 +112,8 @@ class FacebookScraper:
         comments_page_size: int = 50
 
     def __init__(self, name: str, options: "FacebookScraper.Options", http: HttpClient) -> None:
+        if not options.page_ids:
+            raise ScrapeError(f"source {name!r}: option 'page_ids' is empty")
         self.name, self.options, self.http = name, options, http
         self._auth = {"Authorization": f"Bearer {require_env(options.token_env, name, 'Page access token')}"}
         self._base = options.base_url.rstrip("/")

@@ -103,6 +103,8 @@ class MastodonScraper:
         page_size: int = 40
 
     def __init__(self, name: str, options: "MastodonScraper.Options", http: HttpClient) -> None:
+        if not (options.tags or options.search):
+            raise ScrapeError(f"source {name!r}: set 'tags' or 'search'")
         self.name, self.options, self.http = name, options, http
         if options.search and not options.token_env:
             raise ScrapeError(f"source {name!r}: Mastodon status search needs a user token; set 'token_env'")

@@ -104,6 +104,8 @@ class RedditScraper:
         page_size: int = 100
 
     def __init__(self, name: str, options: "RedditScraper.Options", http: HttpClient) -> None:
+        if not (options.subreddits or options.search):
+            raise ScrapeError(f"source {name!r}: set 'subreddits' or 'search'")
         self.name, self.options, self.http = name, options, http
         client_id = require_env(options.client_id_env, name, "Reddit app client id")
         secret = require_env(options.client_secret_env, name, "Reddit app client secret")

@@ -155,6 +155,8 @@ class WeiboScraper:
         if not options.enabled_i_understand_unofficial:
             raise ScrapeError(f"source {name!r}: weibo reads the unofficial m.weibo.cn API, which may break or "
                               "get the account blocked; set enabled_i_understand_unofficial: true to use it")
+        if not (options.containers or options.keywords):
+            raise ScrapeError(f"source {name!r}: set 'containers' or 'keywords'")
         self.name, self.options, self.http = name, options, http
         self._base = options.base_url.rstrip("/")
         self._headers = {"Cookie": require_env(options.cookie_env, name, "weibo.cn cookie"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from scrapers.base import Engagement, FetchResult, Post
+from scrapers.base import Engagement, FetchResult, Post, ScrapeError
 from scrapers.http import HttpClient
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, html_text, load_json, read_new,
                              read_targets, require_env, required_id, text, utc_from_iso, with_root)
@@ -91,6 +91,8 @@ class YoutubeScraper:
         page_size: int = 100
 
     def __init__(self, name: str, options: "YoutubeScraper.Options", http: HttpClient) -> None:
+        if not (options.channel_ids or options.video_ids):
+            raise ScrapeError(f"source {name!r}: set 'channel_ids' or 'video_ids'")
         self.name, self.options, self.http = name, options, http
         # Google APIs accept the key in a header, which keeps it out of logged URLs.
         self._auth = {"X-Goog-Api-Key": require_env(options.key_env, name, "YouTube Data API key")}

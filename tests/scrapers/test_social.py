@@ -91,3 +91,21 @@ def test_small_helpers(monkeypatch):
     monkeypatch.delenv("NOPE_TOKEN", raising=False)
     with pytest.raises(ScrapeError, match="NOPE_TOKEN"):
         require_env("NOPE_TOKEN", "src", "a token")
+
+
+@pytest.mark.parametrize("kind, options, needed", [
+    ("facebook", {}, "page_ids"),
+    ("youtube", {}, "video_ids"),
+    ("x", {}, "query"),
+    ("reddit", {}, "subreddits"),
+    ("mastodon", {}, "tags"),
+    ("bluesky", {}, "query"),
+    ("weibo", {"enabled_i_understand_unofficial": True}, "keywords"),
+])
+def test_a_source_with_nothing_to_read_is_refused(kind, options, needed):
+    from scrapers import REGISTRY
+    from scrapers.http import HttpClient
+
+    cls = REGISTRY[kind]
+    with pytest.raises(ScrapeError, match=needed):
+        cls(f"{kind}-src", cls.Options(**options), HttpClient())
