@@ -123,10 +123,12 @@ class XScraper:
             params: dict[str, Any] = {"query": query, "max_results": self.options.page_size,
                                       "tweet.fields": TWEET_FIELDS, "expansions": "author_id",
                                       "user.fields": "username,name"}
-            if mark.newest_id:
+            oldest = datetime.now(timezone.utc) - SEARCH_WINDOW
+            if mark.newest_id and mark.ts > oldest.timestamp():
                 params["since_id"] = mark.newest_id
             else:
-                start = datetime.fromtimestamp(mark.ts, tz=timezone.utc)
+                # After a long outage since_id would fall outside the 7 days and get a 400.
+                start = max(datetime.fromtimestamp(mark.ts, tz=timezone.utc), oldest)
                 params["start_time"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
             if token:
                 params["next_token"] = token

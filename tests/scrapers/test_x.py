@@ -104,6 +104,15 @@ def test_restart_in_the_middle_then_since_id(fixture_server, bearer):
     assert fixture_server.requests_to(SEARCH)[-1].param("since_id") == "1332344846833639425"
 
 
+def test_after_a_long_outage_start_time_replaces_since_id(fixture_server, bearer):
+    serve(fixture_server)
+    done = scraper(fixture_server, []).fetch(None)
+    with time_machine.travel(datetime(2020, 12, 10, tzinfo=timezone.utc), tick=False):
+        scraper(fixture_server, []).fetch(done.cursor)
+    last = fixture_server.requests_to(SEARCH)[-1]
+    assert last.param("since_id") is None and last.param("start_time") == "2020-12-03T00:05:00Z"
+
+
 def test_exhausted_rate_limit_window_pauses_and_resumes(fixture_server, bearer):
     reset = int(CAPTURE_DAY.timestamp()) + 600
     serve(fixture_server, [file_answer("x", P1, headers={"x-rate-limit-remaining": "0",
