@@ -144,6 +144,14 @@ def test_unmapped_label_is_an_error_naming_the_valid_ones(model_dir: Path) -> No
         TransformersBackend.from_options(model=str(model_dir), labels={"LABEL_0": "negative", **MAPPING})
 
 
+def test_registry_builds_the_backend_from_config_options(model_dir: Path) -> None:
+    from sentiment import load_backend
+
+    backend = load_backend("transformers", model=str(model_dir), labels=MAPPING, complaint_labels=["NEG"])
+    assert isinstance(backend, TransformersBackend)
+    assert backend.predict(["bad"])[0].complaint == pytest.approx(backend.predict(["bad"])[0].probs["negative"])
+
+
 def test_missing_model_offline_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelConfigError, match="offline"):
         TransformersBackend.from_options(model=str(tmp_path / "nowhere"), labels=MAPPING)
