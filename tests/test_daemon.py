@@ -1,0 +1,67 @@
+"""`fangsiang run` as a real process: it ingests on schedule, and SIGTERM makes it finish and exit 0."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.fixture_server import FixtureServer
+from tests.test_end_to_end import _serve_site
+
+CONFIG = """
+storage: {{url: "sqlite:///{db}"}}
+http: {{rate_per_host: 0, retries: 0}}
+slack: {{token_env: DAEMON_TEST_NO_TOKEN}}
+metrics: {{enabled: false}}
+scheduler: {{score_every: 1s, dispatch_every: 1s, track_every: 5s, housekeeping_every: 5s}}
+sources:
+  - name: pantip-mbk
+    kind: pantip
+    schedule: {{every: 1h}}
+    options: {{base_url: "{site}", rooms: [mbk], backfill_hours: 1000000, comments: false}}
+watchlists:
+  - name: saifah-net
+    terms: {{th: ["สายฟ้าเน็ต"]}}
+"""
+
+
+def _wait_for(predicate, timeout: float = 120.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _count(db: Path, sql: str) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:  # tables not migrated yet
+        return 0
+
+
+def test_run_ingests_then_stops_cleanly_on_sigterm(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    _serve_site(fixture_server)
+    db = tmp_path / "daemon.db"
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.format(db=db, site=fixture_server.base_url), encoding="utf-8")
+    daemon = subprocess.Popen([sys.executable, "-m", "listener.cli", "--config", str(config), "run"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert _wait_for(lambda: _count(db, "SELECT count(*) FROM posts WHERE scored_at IS NOT NULL") == 4)
+        daemon.send_signal(signal.SIGTERM)
+        output, _ = daemon.communicate(timeout=60)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, output
+    assert "stopped" in output
+    assert _count(db, "SELECT count(*) FROM matches WHERE watchlist = 'saifah-net'") == 3
