@@ -20,12 +20,13 @@ class HealthEvent:
     source: str
     kind: str  # "degraded" | "reminder" | "recovered"
     reason: str
-    since: datetime
+    since: datetime  # when the degraded spell began
+    at: datetime  # when this event happened
 
     @property
     def key(self) -> str:
-        """Idempotency key: one alert per event of one degraded spell (reminders keyed by their hour)."""
-        return f"health:{self.source}:{self.since.isoformat()}:{self.kind}"
+        """Idempotency key: one alert per event of one degraded spell."""
+        return f"health:{self.source}:{self.since.isoformat()}:{self.kind}:{self.at.isoformat()}"
 
 
 def record_success(state: SourceState, *, new_posts: int, now: datetime) -> None:
@@ -54,17 +55,18 @@ def assess(state: SourceState, *, interval: timedelta, config: HealthConfig, now
     reason = _problem(state, interval, config, now, layout_changed)
     if reason and state.degraded_since is None:
         state.degraded_since, state.degraded_reason, state.degraded_notified_at = now, reason, now
-        return HealthEvent(state.name, "degraded", reason, now)
+        return HealthEvent(state.name, "degraded", reason, now, now)
     if reason and state.degraded_notified_at is not None:
         state.degraded_reason = reason
         if now - state.degraded_notified_at >= parse_duration(config.remind_every):
             state.degraded_notified_at = now
-            return HealthEvent(state.name, "reminder", reason, now)
+            return HealthEvent(state.name, "reminder", reason, state.degraded_since or now, now)
         return None
     if not reason and state.degraded_since is not None:
         since = state.degraded_since
         state.degraded_since = state.degraded_reason = state.degraded_notified_at = None
-        return HealthEvent(state.name, "recovered", f"working again (degraded since {since:%Y-%m-%d %H:%M} UTC)", since)
+        return HealthEvent(state.name, "recovered", f"working again (degraded since {since:%Y-%m-%d %H:%M} UTC)",
+                           since, now)
     return None
 
 

@@ -14,15 +14,18 @@ from typing import Any
 from listener.app import Components
 from listener.config.schema import parse_duration
 from listener.ingest import IngestResult, ingest_source, store_thread_posts
+from listener.store.sources_repo import source_state
 from listener.triage import evaluate_pending, score_pending
 
 log = logging.getLogger(__name__)
-BUTTON_ACTIONS = {"ack": "acknowledge"}  # Slack button value -> incident action
+BUTTON_ACTIONS = {"ack": "acknowledge"}
+MAX_THREAD_CURSORS = 2000  # Slack button value -> incident action
 
 
 @dataclass
 class OnceReport:
     ingested: list[IngestResult] = field(default_factory=list)
+    tracked: int = 0
     scored: int = 0
     evaluated: int = 0
     dispatched: Any = None
@@ -73,17 +76,28 @@ class Pipeline:
         new = 0
         for source, thread_id in due:
             scraper = self.parts.scrapers.get(source)
-            if scraper is None:
-                continue
-            try:
-                result = scraper.fetch_thread(thread_id, None)
-            except Exception as exc:  # a vanished thread must not stop the others
-                log.warning("tracking %s/%s failed: %s", source, thread_id, exc)
-                continue
-            new += store_thread_posts(self.parts.store, result.posts, clock=self.parts.clock)
-            with self.parts.store.session() as session:  # growth alone can raise an incident's tier
-                self.engine.refresh_thread(session, source, thread_id, self._watchlists())
-                self.tracker.reschedule_thread(session, source, thread_id)
+            if scraper is not None:
+                new += self._track_thread(scraper, source, thread_id)
+        return new
+
+    def _track_thread(self, scraper: Any, source: str, thread_id: str) -> int:
+        """Re-read one thread from where the last re-read stopped; store new posts and the thread's growth."""
+        kind = self.parts.sources[source].kind
+        with self.parts.store.session() as session:
+            cursor = (source_state(session, source, kind).thread_cursors or {}).get(thread_id)
+        try:
+            result = scraper.fetch_thread(thread_id, cursor)
+        except Exception as exc:  # a vanished thread must not stop the others
+            log.warning("tracking %s/%s failed: %s", source, thread_id, exc)
+            return 0
+        new = store_thread_posts(self.parts.store, result.posts, clock=self.parts.clock)
+        with self.parts.store.session() as session:  # growth alone can raise an incident's tier
+            state = source_state(session, source, kind)
+            cursors = {k: v for k, v in (state.thread_cursors or {}).items() if k != thread_id}
+            # Keep the most recently tracked threads; an evicted one is simply re-read from the start.
+            state.thread_cursors = dict(list(cursors.items())[-(MAX_THREAD_CURSORS - 1):] + [(thread_id, result.cursor)])
+            self.engine.refresh_thread(session, source, thread_id, self._watchlists())
+            self.tracker.reschedule_thread(session, source, thread_id)
         return new
 
     def housekeeping(self) -> None:
@@ -114,6 +128,7 @@ class Pipeline:
 
     def run_once(self) -> OnceReport:
         report = OnceReport()
+        report.tracked = self.track()  # threads of open incidents that are due for a re-read
         for name in self.parts.sources:
             report.ingested.append(self.ingest(name))
         report.scored = self.score()
@@ -133,5 +148,5 @@ class Pipeline:
     def _report_health(self, session: Any, event: Any) -> None:
         from listener.outbox import enqueue_health
 
-        enqueue_health(session, event, channel=self.parts.loaded.config.alerting.ops_channel,
+        enqueue_health(session, event, channel=self.parts.loaded.config.alerting.ops_channel, now=event.at,
                        kind_label=self.parts.sources[event.source].kind)

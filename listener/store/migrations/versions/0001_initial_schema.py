@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:25:05.845666
+Create Date: 2026-11-22 11:31:05.758766
 """
 from alembic import op
 import sqlalchemy as sa
@@ -98,6 +98,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=50), nullable=False),
     sa.Column('cursor', sa.JSON(), nullable=True),
+    sa.Column('thread_cursors', sa.JSON(), nullable=True),
     sa.Column('last_run_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error_at', sa.DateTime(timezone=True), nullable=True),
