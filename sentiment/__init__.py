@@ -1,7 +1,8 @@
-"""Text -> Verdict: language, normalisation, the model backends and escalation cues.
+"""fangsiang sentiment package: text → `Verdict` (language, sentiment, complaint probability, escalation cues).
 
-Backends are named in `REGISTRY` by import path and resolved only when asked for, so importing this
-package never imports torch.
+Backends are listed in `REGISTRY` as "module:Class" strings and imported only when asked for, so the
+transformers backend (and torch) is never imported unless configured. Config: `model: {kind: ..., ...}`,
+where the other keys are the backend's own options, passed to its `from_options`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ __all__ = ["REGISTRY", "Backend", "Verdict", "load_backend"]
 
 
 def load_backend(kind: str, **options: Any) -> Backend:
-    """Build the backend registered as `kind` from its options (see each backend's `from_options`)."""
+    """Import the backend registered under `kind` and build it from its options."""
     if kind not in REGISTRY:
-        raise ValueError(f"unknown model backend {kind!r}; valid backends are: {', '.join(sorted(REGISTRY))}")
-    module_name, class_name = REGISTRY[kind].split(":")
-    backend_class = getattr(import_module(module_name), class_name)
-    return backend_class.from_options(**options)
+        raise ValueError(f"unknown model kind {kind!r}; valid kinds: {', '.join(sorted(REGISTRY))}")
+    module_name, _, class_name = REGISTRY[kind].partition(":")
+    cls = getattr(import_module(module_name), class_name)
+    return cls.from_options(**options)

@@ -1,0 +1,137 @@
+"""The embedded default model: per-language linear heads over TF-IDF n-grams, numpy only.
+
+Loads `sentiment/data/model.npz` (or a path given in config as `path`), written by `sentiment.train`, with
+`numpy.load(allow_pickle=False)`: a JSON header plus plain arrays, so loading a model file can never run code.
+Scoring a batch: detect each text's language, normalise, extract n-grams, look them up in that language's
+vocabulary, weight by sublinear TF-IDF with L2 norm (as in training), multiply by the head weights, then apply
+the calibration stored in the header. Config keys (`from_options`): `path`, `cues` (extra escalation phrases
+per language).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from sentiment.cues import CueFinder
+from sentiment.features import FeatureConfig, extract
+from sentiment.lang import detect
+from sentiment.normalize import normalize
+from sentiment.types import Verdict
+
+DEFAULT_PATH = Path(__file__).with_name("data") / "model.npz"
+EXPECTED_FORMAT = "fangsiang-linear-1"
+
+
+@dataclass
+class _LangHead:
+    """Vocabulary, weights and calibration of one language."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+    weights: np.ndarray  # features x (sentiment classes [+ complaint])
+    bias: np.ndarray
+    features: FeatureConfig
+    class_index: np.ndarray  # position of each head class in the model's label list
+    temperature: float
+    complaint_column: int | None
+    platt: tuple[float, float]
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw linear scores (one row per normalised text)."""
+        out = np.tile(self.bias, (len(texts), 1))
+        for row, text in enumerate(texts):
+            counts = Counter(i for i in map(self.vocab.get, extract(text, self.features)) if i is not None)
+            if not counts:
+                continue
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            vals = (1.0 + np.log(tf)) * self.idf[idx]
+            vals /= np.sqrt(np.dot(vals, vals))
+            out[row] += vals @ self.weights[idx]
+        return out
+
+
+def _load_head(archive: Mapping[str, np.ndarray], lang: str, entry: dict, labels: list[str]) -> _LangHead:
+    grams = archive[f"{lang}_vocab"].tobytes().decode("utf-8").split("\n")
+    complaint = entry["complaint"]
+    return _LangHead(
+        vocab=dict(zip(grams, range(len(grams)))),
+        idf=archive[f"{lang}_idf"].astype(np.float32),
+        weights=archive[f"{lang}_w"].astype(np.float32),
+        bias=archive[f"{lang}_b"].astype(np.float64),
+        features=FeatureConfig(**entry["features"]),
+        class_index=np.array([labels.index(c) for c in entry["classes"]]),
+        temperature=float(entry["temperature"]),
+        complaint_column=complaint.get("column"),
+        platt=tuple(complaint.get("platt", (1.0, 0.0))),
+    )
+
+
+class EmbeddedModel:
+    """Backend that ships with the package: fast, offline, Thai/English/Chinese."""
+
+    def __init__(self, header: dict, heads: dict[str, _LangHead], cues: CueFinder) -> None:
+        self.labels: tuple[str, ...] = tuple(header["labels"])
+        self.name = f"{header['name']}@{header['version']}"
+        self.header = header
+        self._heads = heads
+        self._fallback = header["fallback"]
+        self._cues = cues
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, cues: Mapping[str, Sequence[str]] | None = None) -> "EmbeddedModel":
+        """Read a model file (default: the shipped one) without pickle."""
+        with np.load(Path(path) if path else DEFAULT_PATH, allow_pickle=False) as archive:
+            header = json.loads(archive["header"].tobytes().decode("utf-8"))
+            if header.get("format") != EXPECTED_FORMAT:
+                raise ValueError(f"unsupported model format {header.get('format')!r}, expected {EXPECTED_FORMAT}")
+            heads = {lang: _load_head(archive, lang, entry, header["labels"]) for lang, entry in header["langs"].items()}
+        return cls(header, heads, CueFinder(cues))
+
+    @classmethod
+    def from_options(cls, path: str | None = None, cues: dict[str, list[str]] | None = None) -> "EmbeddedModel":
+        """Constructor used by `sentiment.load_backend("embedded", **options)`."""
+        return cls.load(path, cues)
+
+    def head_for(self, lang: str) -> str:
+        """The language whose heads score texts detected as `lang` ("und" and missing ones use the fallback)."""
+        return lang if lang in self._heads else self._fallback
+
+    def predict(self, texts: Sequence[str]) -> list[Verdict]:
+        """Score a batch; one Verdict per text, in order."""
+        norm = [normalize(t) for t in texts]
+        langs = [detect(t) for t in norm]
+        probs = np.zeros((len(texts), len(self.labels)))
+        complaint = np.zeros(len(texts))
+        for lang in {self.head_for(x) for x in langs}:
+            rows = [i for i, x in enumerate(langs) if self.head_for(x) == lang]
+            p, c = self._score(self._heads[lang], [norm[i] for i in rows])
+            probs[rows] = p
+            complaint[rows] = c
+        return [self._verdict(lang, p, c, n) for lang, p, c, n in zip(langs, probs, complaint, norm)]
+
+    def _score(self, head: _LangHead, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        raw = head.scores(texts)
+        k = len(head.class_index)
+        sub = raw[:, :k] / head.temperature
+        sub = np.exp(sub - sub.max(axis=1, keepdims=True))
+        sub /= sub.sum(axis=1, keepdims=True)
+        probs = np.zeros((len(texts), len(self.labels)))
+        probs[:, head.class_index] = sub
+        if head.complaint_column is not None:
+            a, b = head.platt
+            complaint = 1.0 / (1.0 + np.exp(-(a * raw[:, head.complaint_column] + b)))
+        else:  # no complaint data for this language: the calibrated probability of a negative review
+            complaint = probs[:, self.labels.index("negative")]
+        return probs, complaint
+
+    def _verdict(self, lang: str, probs: np.ndarray, complaint: float, norm: str) -> Verdict:
+        as_dict = {label: float(p) for label, p in zip(self.labels, probs)}
+        return Verdict(lang=lang, label=self.labels[int(np.argmax(probs))], probs=as_dict,
+                       complaint=float(complaint), cues=self._cues.find_normalized(norm), model=self.name)

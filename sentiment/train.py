@@ -1,0 +1,251 @@
+"""Train the embedded model and write `model.npz`: `python -m sentiment.train --data DIR --out sentiment/data/`.
+
+One linear head set per language (th, en, zh), each on its own TF-IDF vocabulary of character n-grams and
+word n-grams (`features.extract`). Heads are one-vs-rest logistic regressions (liblinear, deterministic) fitted
+on the train splits; decision offsets and calibration are fitted on the dev splits (`calibrate`). Which corpus
+feeds which head is decided in `corpora`. `--permissive-only` uses only the permissively licensed corpora
+(th-wisesight CC0, th-truevoice Apache-2.0); languages without such data are then left out of the file and
+fall back to the Thai heads at run time. scikit-learn is needed here only, never at inference time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from sentiment import calibrate
+from sentiment.corpora import CORPORA, LABELS, PERMISSIVE, Corpus, load_split
+from sentiment.features import FeatureConfig, extract
+from sentiment.normalize import normalize
+
+VERSION = "2026.1"
+FORMAT = "fangsiang-linear-1"
+
+
+@dataclass(frozen=True)
+class LangSpec:
+    """Training choices for one language, picked on the dev splits (see MODEL_CARD.md)."""
+
+    features: FeatureConfig
+    max_features: int
+    c_sentiment: float
+    c_complaint: float
+    balanced_complaint: bool = False
+
+
+SPECS: dict[str, LangSpec] = {
+    "th": LangSpec(FeatureConfig(1, 4, 2), 250_000, 3.0, 10.0),
+    "en": LangSpec(FeatureConfig(2, 5, 2), 150_000, 3.0, 1.0, balanced_complaint=True),
+    "zh": LangSpec(FeatureConfig(1, 3, 2), 300_000, 3.0, 3.0),
+}
+
+
+def featurize(texts: list[str], config: FeatureConfig) -> list[list[str]]:
+    return [extract(normalize(t), config) for t in texts]
+
+
+def fit_linear(x, y: np.ndarray, n_classes: int, c: float, sample_weight: np.ndarray | None = None,
+               balanced: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """One-vs-rest logistic regression; returns W (features x classes) and b (classes).
+
+    A binary task gets a zero column for class 0, so softmax over the two columns equals the sigmoid.
+    """
+    weights = np.zeros((x.shape[1], n_classes), dtype=np.float64)
+    bias = np.zeros(n_classes)
+    targets = [1] if n_classes == 2 else range(n_classes)
+    for k in targets:
+        model = LogisticRegression(solver="liblinear", C=c, max_iter=1000, random_state=0,
+                                   class_weight="balanced" if balanced else None)
+        model.fit(x, (y == k).astype(int), sample_weight=sample_weight)
+        weights[:, k] = model.coef_[0]
+        bias[k] = model.intercept_[0]
+    return weights, bias
+
+
+def _acc_plus_macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    classes = np.unique(y)
+    f1s = []
+    for k in classes:
+        tp = np.sum((pred == k) & (y == k))
+        denom = np.sum(pred == k) + np.sum(y == k)
+        f1s.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(pred == y) + np.mean(f1s))
+
+
+def _accuracy(y: np.ndarray, pred: np.ndarray) -> float:
+    return float(np.mean(pred == y))
+
+
+def _encode(corpus: Corpus, targets: list, classes: tuple[str, ...]) -> np.ndarray:
+    if corpus.head == "complaint":
+        return np.array([int(v) for v in targets])
+    return np.array([classes.index(v) for v in targets])
+
+
+@dataclass
+class Split:
+    """The rows of one head in one split: TF-IDF matrix and integer targets."""
+
+    x: object
+    y: np.ndarray
+    weight: np.ndarray | None = None
+
+
+def _vectorize(data: Path, corpora: list[Corpus], spec: LangSpec, classes: tuple[str, ...]):
+    """Fit the language's vocabulary on all its train texts; return it and per-head train/dev splits."""
+    feats: list[list[str]] = []
+    rows: dict[tuple[str, str], tuple[int, int, np.ndarray]] = {}
+    dev_feats: dict[str, tuple[list[list[str]], np.ndarray]] = {}
+    for corpus in corpora:
+        texts, y = load_split(data, corpus, "train")
+        rows[(corpus.head, corpus.name)] = (len(feats), len(feats) + len(texts), _encode(corpus, y, classes))
+        feats.extend(featurize(texts, spec.features))
+        if corpus.evaluated:
+            dtexts, dy = load_split(data, corpus, "dev")
+            dev_feats[corpus.name] = (featurize(dtexts, spec.features), _encode(corpus, dy, classes))
+    vec = TfidfVectorizer(analyzer=_identity, min_df=2, max_features=spec.max_features, sublinear_tf=True,
+                          dtype=np.float32)
+    x_all = vec.fit_transform(feats)
+    del feats
+    heads: dict[str, tuple[Split, Split]] = {}
+    for head in ("sentiment", "complaint"):
+        mine = [c for c in corpora if c.head == head]
+        if not mine:
+            continue
+        tr = [rows[(head, c.name)] for c in mine]
+        x_tr = x_all[np.concatenate([np.arange(a, b) for a, b, _ in tr])]
+        y_tr = np.concatenate([y for _, _, y in tr])
+        w_tr = np.concatenate([np.full(b - a, c.weight) for c, (a, b, _) in zip(mine, tr)])
+        scored = [c for c in mine if c.evaluated]
+        x_dv = vec.transform([f for c in scored for f in dev_feats[c.name][0]])
+        y_dv = np.concatenate([dev_feats[c.name][1] for c in scored])
+        heads[head] = (Split(x_tr, y_tr, w_tr), Split(x_dv, y_dv))
+    return vec, heads
+
+
+def _identity(features: list[str]) -> list[str]:
+    return features
+
+
+def _sentiment_head(train: Split, dev: Split, classes: tuple[str, ...], c: float, log) -> dict:
+    w, b = fit_linear(train.x, train.y, len(classes), c)
+    scores = dev.x @ w + b
+    objective = _accuracy if len(classes) == 2 else _acc_plus_macro_f1
+    offsets = calibrate.fit_offsets(scores, dev.y, objective)
+    shifted = scores + offsets
+    temp = calibrate.fit_temperature(shifted, dev.y)
+
+    def fit(s: np.ndarray, y: np.ndarray):
+        t = calibrate.fit_temperature(s, y)
+        return lambda z: calibrate.softmax(z / t)
+
+    cv = calibrate.cross_validated_ece(fit, shifted, dev.y)
+    log(f"  sentiment {classes}: dev acc {np.mean(shifted.argmax(1) == dev.y):.4f}, T={temp:.3f}, "
+        f"offsets={np.round(offsets, 2).tolist()}, cross-validated ECE {cv:.4f}")
+    return {"w": w, "b": b + offsets, "temperature": temp, "cv_ece": cv}
+
+
+def _complaint_head(train: Split, dev: Split, c: float, balanced: bool, log) -> dict:
+    w, b = fit_linear(train.x, train.y, 2, c, train.weight, balanced)
+    scores = np.asarray(dev.x @ w[:, 1]).ravel() + b[1]
+    a, bb = calibrate.fit_platt(scores, dev.y)
+
+    def fit(s: np.ndarray, y: np.ndarray):
+        pa, pb = calibrate.fit_platt(s[:, 0], y)
+        return lambda z: np.stack([1 - calibrate.sigmoid(pa * z[:, 0] + pb), calibrate.sigmoid(pa * z[:, 0] + pb)], 1)
+
+    cv = calibrate.cross_validated_ece(fit, scores[:, None], dev.y)
+    pred = calibrate.sigmoid(a * scores + bb) >= 0.5
+    tp = np.sum(pred & (dev.y == 1))
+    f1 = 2 * tp / (pred.sum() + (dev.y == 1).sum())
+    log(f"  complaint: dev F1 {f1:.4f}, platt=({a:.3f}, {bb:.3f}), cross-validated ECE {cv:.4f}")
+    return {"w": w[:, 1], "b": b[1], "platt": (a, bb), "cv_ece": cv}
+
+
+def train_language(data: Path, lang: str, corpora: list[Corpus], log) -> dict:
+    """Vocabulary, IDF and calibrated heads of one language."""
+    spec = SPECS[lang]
+    classes = tuple(lab for lab in LABELS
+                    if any(lab in c.mapping.values() for c in corpora if c.head == "sentiment"))
+    vec, heads = _vectorize(data, corpora, spec, classes)
+    log(f"{lang}: {len(vec.vocabulary_):,} features from {[c.name for c in corpora]}")
+    out: dict = {"spec": spec, "classes": classes, "vec": vec}
+    out["sentiment"] = _sentiment_head(*heads["sentiment"], classes, spec.c_sentiment, log)
+    if "complaint" in heads:
+        out["complaint"] = _complaint_head(*heads["complaint"], spec.c_complaint, spec.balanced_complaint, log)
+    return out
+
+
+def pack(models: dict[str, dict], corpora: list[Corpus], name: str) -> dict[str, np.ndarray]:
+    """Arrays for `numpy.savez_compressed`: a JSON header plus, per language, vocabulary, IDF and weights."""
+    arrays: dict[str, np.ndarray] = {}
+    langs: dict[str, dict] = {}
+    for lang, m in models.items():
+        vocab = [""] * len(m["vec"].vocabulary_)
+        for gram, idx in m["vec"].vocabulary_.items():
+            vocab[idx] = gram
+        columns = [m["sentiment"]["w"]]
+        bias = list(m["sentiment"]["b"])
+        entry = {"features": m["spec"].features.to_dict(), "classes": list(m["classes"]),
+                 "temperature": m["sentiment"]["temperature"], "cv_ece": {"sentiment": m["sentiment"]["cv_ece"]}}
+        if "complaint" in m:
+            columns.append(m["complaint"]["w"][:, None])
+            bias.append(m["complaint"]["b"])
+            entry["complaint"] = {"column": len(m["classes"]), "platt": list(m["complaint"]["platt"])}
+            entry["cv_ece"]["complaint"] = m["complaint"]["cv_ece"]
+        else:  # no complaint corpus: complaint = calibrated P(negative), see corpora.py
+            entry["complaint"] = {"from_label": "negative"}
+        arrays[f"{lang}_vocab"] = np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8)
+        arrays[f"{lang}_idf"] = m["vec"].idf_.astype(np.float32)
+        arrays[f"{lang}_w"] = np.hstack(columns).astype(np.float16)
+        arrays[f"{lang}_b"] = np.array(bias, dtype=np.float32)
+        langs[lang] = entry
+    header = {"format": FORMAT, "name": name, "version": VERSION, "labels": list(LABELS), "langs": langs,
+              "fallback": "th" if "th" in langs else sorted(langs)[0],
+              "trained_on": [c.name for c in corpora]}
+    arrays["header"] = np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+    return arrays
+
+
+def build(data: Path, permissive_only: bool = False, langs: tuple[str, ...] = tuple(SPECS), log=print
+          ) -> dict[str, np.ndarray]:
+    """Train every language that has data and return the arrays of the model file."""
+    corpora = [c for c in CORPORA if not permissive_only or c.name in PERMISSIVE]
+    corpora = [c for c in corpora if (data / c.name / "train.jsonl").exists()]
+    models = {}
+    for lang in langs:
+        mine = [c for c in corpora if c.lang == lang]
+        if any(c.head == "sentiment" for c in mine):
+            models[lang] = train_language(data, lang, mine, log)
+    name = "embedded-linear-permissive" if permissive_only else "embedded-linear"
+    return pack(models, corpora, name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sentiment.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="folder with <corpus>/{train,dev}.jsonl")
+    parser.add_argument("--out", type=Path, required=True, help="output folder (or .npz file path)")
+    parser.add_argument("--permissive-only", action="store_true", help="use CC0/Apache-2.0 corpora only")
+    parser.add_argument("--langs", default="th,en,zh", help="comma-separated languages to train (default all)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    arrays = build(args.data, args.permissive_only, tuple(args.langs.split(",")))
+    out = args.out
+    if out.suffix != ".npz":
+        out.mkdir(parents=True, exist_ok=True)
+        out = out / ("model-permissive.npz" if args.permissive_only else "model.npz")
+    np.savez_compressed(out, allow_pickle=False, **arrays)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
