@@ -35,14 +35,14 @@ def test_registry_resolves_embedded_backend_lazily() -> None:
 
 def test_clear_complaints_score_high_in_three_languages(model: EmbeddedModel) -> None:
     texts = [
-        "เน็ตใช้ไม่ได้มาสามวันแล้ว โทรแจ้งก็ไม่มีใครแก้ให้ แย่มาก",
+        "เน็ตใช้ไม่ได้ค่ะ สัญญาณหายตั้งแต่เมื่อวาน",
         "外卖送了两个小时，饭菜全凉了，太差了，再也不点了",
         "@United lost my bag AGAIN and nobody at the desk will help. Worst service ever.",
     ]
     verdicts = model.predict(texts)
     assert [v.lang for v in verdicts] == ["th", "zh", "en"]
     assert all(v.complaint > 0.5 for v in verdicts), [v.complaint for v in verdicts]
-    assert all(v.label == "negative" for v in verdicts[1:])
+    assert all(v.label == "negative" for v in verdicts)
 
 
 def test_praise_scores_positive_and_low_complaint(model: EmbeddedModel) -> None:
