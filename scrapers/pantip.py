@@ -1,12 +1,13 @@
 """Pantip scraper (kind "pantip"): new topics of rooms, tags and keyword searches, with their comments.
 
 Reads the source options `rooms`, `tags`, `keywords`, `base_url`, `max_pages`, `backfill_hours`,
-`comments`, `max_comment_pages`, `page_size`, `ptauthorize`.
+`comments`, `max_comment_pages`, `max_reply_requests`, `page_size`, `ptauthorize`.
 
 Listings are newest-first and paged by `next_id`; a listing stops at the newest topic seen last run,
 or at the backfill window on the first run. The cursor keeps, per listing, the newest topic id and
 any paging still in progress, so a run cut short (page limit, error, restart) resumes from the next
-page without a gap or a duplicate. Parsing lives in `pantip_parse` / `pantip_html`.
+page without a gap or a duplicate. Parsing lives in `pantip_parse` / `pantip_html`; comment and reply
+paging in `pantip_comments`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any, ClassVar
 
 from scrapers.base import FetchResult, Post, ScrapeError
 from scrapers.http import HttpClient
+from scrapers.pantip_comments import CommentReader, ThreadProgress
 from scrapers.pantip_html import TopicDeleted, parse_topic_html
-from scrapers.pantip_parse import CommentPage, TopicList, parse_comments, parse_search, parse_topic_list
+from scrapers.pantip_parse import TopicList, parse_search, parse_topic_list
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class PantipOptions:
     backfill_hours: float = 24.0  # how far back the first run reads
     comments: bool = True  # read topic pages and comments of new topics
     max_comment_pages: int = 3  # 100 comments a page
+    max_reply_requests: int = 10  # render_replys calls per topic per run, for replies beyond the five inline
     page_size: int = 50
     # The constant Pantip's own web front-end sends; public, but Pantip may change it.
     ptauthorize: str = "Basic dGVzdGVyOnRlc3Rlcg=="
@@ -48,6 +51,8 @@ class PantipScraper:
     def __init__(self, name: str, options: PantipOptions, http: HttpClient) -> None:
         self.name, self.options, self.http = name, options, http
         self._base = options.base_url.rstrip("/")
+        self._comments = CommentReader(http, self._base, name, max_pages=options.max_comment_pages,
+                                       max_reply_requests=options.max_reply_requests)
 
     def fetch(self, cursor: dict[str, Any] | None) -> FetchResult:
         state = _copy_cursor(cursor)
@@ -70,13 +75,19 @@ class PantipScraper:
         return result
 
     def fetch_thread(self, thread_id: str, cursor: dict[str, Any] | None) -> FetchResult:
-        """Current engagement of one topic plus comments numbered above `cursor["comments"]`."""
-        last_no = int((cursor or {}).get("comments", 0))
-        result = FetchResult([], {"comments": last_no})
+        """Current engagement of one topic, then what is new since `cursor`: comments numbered above
+        `cursor["comments"]` and replies (inline or not) above the numbers in `cursor["replies"]`.
+
+        With no cursor the topic's comments are read from the first page, whatever `backfill_hours` says:
+        a tracked thread is known to matter.
+        """
+        progress = ThreadProgress.from_cursor(cursor)
+        result = FetchResult([], {})
         page = parse_topic_html(self._topic_page(thread_id), thread_id)
-        comments, last = self._read_comments(thread_id, after=last_no, result=result)
+        comments = self._comments.read(thread_id, progress, result)
         result.posts.insert(0, page.to_post(self.name, self._base, comments=comments.count if comments else None))
-        result.cursor["comments"] = last
+        result.pages_read += 1
+        result.cursor = progress.to_cursor()
         return result
 
     # Listings -------------------------------------------------------------------------------
@@ -140,8 +151,9 @@ class PantipScraper:
             try:
                 page = parse_topic_html(self._topic_page(listed.external_id), listed.external_id)
                 result.posts.append(page.to_post(self.name, self._base, comments=listed.engagement.comments))
-                _, last = self._read_comments(listed.external_id, after=0, result=result)
-                _track(state, listed.external_id, last)
+                progress = ThreadProgress()
+                self._comments.read(listed.external_id, progress, result)
+                _track(state, listed.external_id, progress.to_cursor())
             except TopicDeleted as gone:
                 log.info("pantip %s: topic %s deleted (%s)", self.name, gone.tid, gone.reason)
             except ScrapeError as exc:
@@ -155,28 +167,6 @@ class PantipScraper:
 
     def _topic_page(self, tid: str) -> str:
         return self.http.get(f"{self._base}/topic/{tid}", conditional=False).text()
-
-    def _read_comments(self, tid: str, *, after: int, result: FetchResult) -> tuple[CommentPage | None, int]:
-        """Comments numbered above `after`, from the page holding comment `after + 1` onwards."""
-        first_page = after // 100 + 1
-        page_no, last_page, last_no, first = first_page, first_page, after, None
-        while page_no <= last_page and page_no < first_page + self.options.max_comment_pages:
-            page = self._comment_page(tid, page_no)
-            first = first or page
-            last_page = page.pages
-            for post in page.posts:
-                number = int(post.external_id.split("#", 1)[1].split(".", 1)[0])
-                if number > after:
-                    result.posts.append(post)
-                    last_no = max(last_no, number)
-            page_no += 1
-        return first, last_no
-
-    def _comment_page(self, tid: str, page_no: int) -> CommentPage:
-        answer = self.http.get(
-            f"{self._base}/forum/topic/render_comments", params={"tid": tid, "param": f"page{page_no}" if page_no > 1 else ""},
-            headers={"X-Requested-With": "XMLHttpRequest", "Referer": f"{self._base}/topic/{tid}"}, conditional=False)
-        return parse_comments(answer.json(), tid, self.name, self._base)
 
 
 def _copy_cursor(cursor: dict[str, Any] | None) -> dict[str, Any]:
@@ -194,9 +184,10 @@ def _newest(*ids: str | None) -> str | None:
     return str(max(present)) if present else None
 
 
-def _track(state: dict[str, Any], tid: str, last_comment: int) -> None:
+def _track(state: dict[str, Any], tid: str, thread_cursor: dict[str, Any]) -> None:
+    # The same shape `fetch_thread` takes, so a topic read here can be followed from where it stopped.
     topics = state["topics"]
-    topics[tid] = {"comments": last_comment}
+    topics[tid] = thread_cursor
     if len(topics) > MAX_TRACKED_TOPICS:
         for old in sorted(topics, key=int)[: len(topics) - MAX_TRACKED_TOPICS]:
             del topics[old]

@@ -123,11 +123,22 @@ def parse_legacy_topic_list(body: bytes | str | Mapping[str, Any], source: str, 
 
 
 @dataclass(frozen=True)
+class CommentReplies:
+    """What a comment says about its replies: enough to ask `render_replys` for the ones not inline."""
+
+    comment_no: int
+    cid: str  # the comment's `_id`, which `render_replys` takes as `cid`
+    reply_count: int  # all replies the comment has
+    shown: int  # highest reply number shown inline (Pantip shows the first five)
+
+
+@dataclass(frozen=True)
 class CommentPage:
     posts: list[Post]  # comments and their inline replies, in page order
     count: int  # total comments in the topic
     page: int
     limit: int  # comments per page (100)
+    replies: tuple[CommentReplies, ...] = ()  # one per comment on the page, in page order
 
     @property
     def pages(self) -> int:
@@ -144,24 +155,54 @@ def parse_comments(body: bytes | str | Mapping[str, Any], tid: str | int, source
         raise ScrapeError("render_comments answer has no comments[]", layout_changed=True)
     paging = data.get("paging") or {}
     posts: list[Post] = []
+    replies: list[CommentReplies] = []
     for comment in comments:
         if comment.get("admin_comment_del"):
             continue  # removed by moderators: nothing left to read
         posts.append(_comment_post(comment, str(tid), source, base_url))
         no = int(comment["comment_no"])
-        posts.extend(_reply_post(r, str(tid), no, source, base_url) for r in comment.get("replies") or [])
+        inline = [_reply_post(r, str(tid), no, source, base_url) for r in comment.get("replies") or []]
+        posts.extend(inline)
+        shown = max((reply_number(p.external_id) for p in inline), default=0)
+        replies.append(CommentReplies(no, str(comment.get("_id") or ""), _int(comment.get("reply_count")) or 0, shown))
     count = int(data.get("count") or paging.get("max_comments") or 0)
-    return CommentPage(posts, count, int(paging.get("page") or 1), int(paging.get("limit") or 100))
+    return CommentPage(posts, count, int(paging.get("page") or 1), int(paging.get("limit") or 100), tuple(replies))
+
+
+def comment_number(external_id: str) -> int:
+    """`"tid#7"` and `"tid#7.3"` → 7."""
+    return int(external_id.split("#", 1)[1].split(".", 1)[0])
+
+
+def reply_number(external_id: str) -> int:
+    """`"tid#7.3"` → 3; a comment (`"tid#7"`) → 0."""
+    _, _, reply = external_id.partition(".")
+    return int(reply) if reply else 0
 
 
 @guarded
 def parse_replies(body: bytes | str | Mapping[str, Any], tid: str | int, comment_no: int, source: str,
                   base_url: str = SITE) -> list[Post]:
     """`render_replys`: the replies of one comment beyond the five shown inline."""
-    replies = load_json(body).get("replies")
+    return parse_reply_page(body, tid, comment_no, source, base_url).posts
+
+
+@dataclass(frozen=True)
+class ReplyPage:
+    posts: list[Post]
+    more: bool  # `lnext`: Pantip has further replies after these
+
+
+@guarded
+def parse_reply_page(body: bytes | str | Mapping[str, Any], tid: str | int, comment_no: int, source: str,
+                     base_url: str = SITE) -> ReplyPage:
+    """`render_replys` with its `lnext` flag, for walking a long reply chain page by page."""
+    data = load_json(body)
+    replies = data.get("replies")
     if not isinstance(replies, list):
         raise ScrapeError("render_replys answer has no replies[]", layout_changed=True)
-    return [_reply_post(r, str(tid), int(comment_no), source, base_url) for r in replies]
+    posts = [_reply_post(r, str(tid), int(comment_no), source, base_url) for r in replies]
+    return ReplyPage(posts, bool(data.get("lnext")) and bool(posts))
 
 
 def _comment_post(comment: Mapping[str, Any], tid: str, source: str, base_url: str) -> Post:
