@@ -2,7 +2,7 @@
 
 A source is degraded after `health.failures_before_degraded` consecutive failures, at once when its pages
 stop matching the parser (layout change), or when it has returned no new posts for `health.silence_factor`
-schedule intervals (at least `health.min_silence`). It is reported once to the ops channel, reminded every
+times its own usual gap between new posts (learned as a moving average; at least `health.min_silence`). It is reported once to the ops channel, reminded every
 `health.remind_every`, and reported again when it recovers. Reads config keys under `health:`.
 """
 
@@ -35,6 +35,9 @@ def record_success(state: SourceState, *, new_posts: int, now: datetime) -> None
     state.consecutive_failures = 0
     state.posts_total += new_posts
     if new_posts:
+        if state.last_new_posts_at is not None:
+            gap = (now - state.last_new_posts_at).total_seconds()
+            state.typical_gap_s = gap if state.typical_gap_s is None else 0.7 * state.typical_gap_s + 0.3 * gap
         state.zero_result_streak = 0
         state.last_new_posts_at = now
     else:
@@ -76,9 +79,12 @@ def _problem(state: SourceState, interval: timedelta, config: HealthConfig, now:
         return f"pages no longer match the parser (layout change?): {state.last_error or ''}".strip()
     if state.consecutive_failures >= config.failures_before_degraded:
         return f"{state.consecutive_failures} failed runs in a row; last error: {state.last_error}"
-    silence = max(interval * config.silence_factor, parse_duration(config.min_silence))
-    last_new = state.last_new_posts_at or None
-    if last_new is not None and state.consecutive_failures == 0 and now - last_new > silence:
+    last_new, gap = state.last_new_posts_at, state.typical_gap_s
+    if last_new is None or gap is None:  # the source's rhythm is not known yet
+        return None
+    rhythm = timedelta(seconds=max(gap, interval.total_seconds()))
+    silence = max(rhythm * config.silence_factor, parse_duration(config.min_silence))
+    if state.consecutive_failures == 0 and now - last_new > silence:
         hours = (now - last_new).total_seconds() / 3600
-        return f"no new posts for {hours:.1f} h (normally every {interval})"
+        return f"no new posts for {hours:.1f} h (usually every {rhythm.total_seconds() / 3600:.1f} h)"
     return None

@@ -61,6 +61,7 @@ class SourceState(Base):
     last_error_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     last_new_posts_at: Mapped[datetime | None] = mapped_column(default=None)
+    typical_gap_s: Mapped[float | None] = mapped_column(Float, default=None)  # usual time between new posts
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     zero_result_streak: Mapped[int] = mapped_column(default=0)
     runs_total: Mapped[int] = mapped_column(default=0)

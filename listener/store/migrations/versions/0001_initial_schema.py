@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:31:05.758766
+Create Date: 2026-11-22 11:36:54.512811
 """
 from alembic import op
 import sqlalchemy as sa
@@ -104,6 +104,7 @@ def upgrade() -> None:
     sa.Column('last_error_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('last_new_posts_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('typical_gap_s', sa.Float(), nullable=True),
     sa.Column('consecutive_failures', sa.Integer(), nullable=False),
     sa.Column('zero_result_streak', sa.Integer(), nullable=False),
     sa.Column('runs_total', sa.Integer(), nullable=False),
