@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from scrapers.base import Engagement, FetchResult, Post, ScrapeError
 from scrapers.http import FetchError, HttpClient, Response
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json, read_new, require_env,
-                             text, utc_from_iso, with_root)
+                             text, utc_from_iso, thread_cursor, with_root)
 
 KIND = "bluesky"
 
@@ -122,7 +122,7 @@ class BlueskyScraper:
         response = self._get("app.bsky.feed.getPostThread", {"uri": thread_id, "depth": 100})
         page = parse_thread(response.json(), source=self.name, raw_ref=self._xrpc + "app.bsky.feed.getPostThread")
         root, replies = page.posts[0], Page(page.posts[1:])
-        result = read_new(lambda token, mark: replies, cursor, backfill_hours=self.options.backfill_hours,
+        result = read_new(lambda token, mark: replies, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
                           max_pages=1, ordered=False, judge=lambda post: True)
         return with_root(root, result)
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from scrapers.base import Engagement, FetchResult, Post, ScrapeError
 from scrapers.http import HttpClient
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json, read_new, read_targets,
-                             require_env, required_id, text, utc_from_iso, with_root)
+                             require_env, required_id, text, utc_from_iso, thread_cursor, with_root)
 
 KIND = "facebook"
 REACTION_KINDS = ("like", "love", "care", "wow", "haha", "sad", "angry")
@@ -125,7 +125,7 @@ class FacebookScraper:
         url = f"{self._base}/{thread_id}"
         item = self._get(url, {"fields": FEED_FIELDS})
         root = parse_post(item, source=self.name, raw_ref=url)
-        comments = read_new(lambda token, mark: self._comments_page(thread_id, token), cursor,
+        comments = read_new(lambda token, mark: self._comments_page(thread_id, token), thread_cursor(cursor),
                             backfill_hours=self.options.backfill_hours, max_pages=self.options.max_pages,
                             judge=lambda post: True)
         return with_root(root, comments)

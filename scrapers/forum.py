@@ -66,8 +66,15 @@ class ForumScraper:
         return result
 
     def fetch_thread(self, thread_id: str, cursor: dict[str, Any] | None) -> FetchResult:
-        """Re-read one topic page (thread_id is its URL); comments already seen are left to dedupe."""
-        return FetchResult(self._read_topic(thread_id), dict(cursor or {}), pages_read=1)
+        """Re-read one topic page (thread_id is its URL): the topic with fresh counts, then the comments
+        whose ids are not in `cursor["comments"]` (the last `SEEN_LIMIT` comment ids returned)."""
+        seen = [str(i) for i in (cursor or {}).get("comments") or []]
+        known = set(seen)
+        topic, *comments = self._read_topic(thread_id)
+        fresh = [c for c in comments if c.external_id not in known]
+        seen.extend(c.external_id for c in fresh)
+        del seen[:-SEEN_LIMIT]
+        return FetchResult([topic, *fresh], {"comments": seen}, pages_read=1)
 
     def _topic_links(self, result: FetchResult) -> list[str]:
         url: str | None = urljoin(self.options.base_url.rstrip("/") + "/", self.options.listing_url.lstrip("/"))

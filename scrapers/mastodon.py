@@ -20,7 +20,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 from scrapers.base import Engagement, FetchResult, Post, ScrapeError
 from scrapers.http import HttpClient, Response
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, html_text, link_header, load_json,
-                             read_new, read_targets, require_env, required_id, text, utc_from_iso, with_root)
+                             read_new, read_targets, require_env, required_id, text, thread_cursor, utc_from_iso,
+                             with_root)
 
 KIND = "mastodon"
 
@@ -122,7 +123,7 @@ class MastodonScraper:
         root = parse_status(self._get(url, {}).json(), source=self.name, raw_ref=url)
         context = parse_context(self._get(url + "/context", {}).json(), source=self.name, thread_id=thread_id,
                                 raw_ref=url + "/context")
-        replies = read_new(lambda token, mark: context, cursor, backfill_hours=self.options.backfill_hours,
+        replies = read_new(lambda token, mark: context, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
                            max_pages=1, ordered=False, judge=lambda post: True)
         return with_root(root, replies)
 

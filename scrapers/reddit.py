@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from scrapers.base import Engagement, FetchResult, Post, ScrapeError
 from scrapers.http import FetchError, HttpClient, Response
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json, read_new, read_targets,
-                             require_env, required_id, text, utc_from_epoch, with_root)
+                             require_env, required_id, text, utc_from_epoch, thread_cursor, with_root)
 
 KIND = "reddit"
 WEB = "https://www.reddit.com"
@@ -126,7 +126,7 @@ class RedditScraper:
         root = next((p for p in page.posts if p.is_thread_start), None)
         comments = Page([p for p in page.posts if not p.is_thread_start])
         # The whole tree arrives in one answer, in tree order, so every comment is checked.
-        result = read_new(lambda token, mark: comments, cursor, backfill_hours=self.options.backfill_hours,
+        result = read_new(lambda token, mark: comments, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
                           max_pages=1, ordered=False, judge=lambda post: True)
         return with_root(root, result)
 

@@ -307,6 +307,12 @@ def read_targets(targets: Iterable[str], cursor: dict[str, Any] | None,
     return FetchResult(posts, {"targets": cursors}, pages)
 
 
+def thread_cursor(cursor: dict[str, Any] | None) -> dict[str, Any]:
+    """The cursor a thread re-read starts from. The first re-read of a thread (no cursor yet) takes
+    every comment, whatever `backfill_hours` says: a tracked thread is already known to matter."""
+    return cursor if cursor else {"mark": Mark(0.0).to_json()}
+
+
 def with_root(root: Post | None, comments: FetchResult) -> FetchResult:
     """A thread re-read: the thread start (fresh engagement) first, then its new comments."""
     posts = ([root] if root is not None else []) + [p for p in comments.posts if p is not root]

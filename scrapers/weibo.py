@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from scrapers.base import Engagement, FetchResult, Post, ScrapeError
 from scrapers.http import HttpClient
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, html_text, load_json, read_new, read_targets,
-                             require_env, required_id, text, with_root)
+                             require_env, required_id, text, thread_cursor, with_root)
 
 KIND = "weibo"
 CST = timezone(timedelta(hours=8))  # Weibo shows Beijing time
@@ -180,7 +180,7 @@ class WeiboScraper:
             headers = {**self._headers, "Referer": f"{self._base}/detail/{thread_id}"}
             body = self.http.get(url, params=params, headers=headers, conditional=False).json()
             return _past_the_end(token, body) or parse_hotflow(body, source=self.name, mid=thread_id, raw_ref=url)
-        comments = read_new(load, cursor, backfill_hours=self.options.backfill_hours,
+        comments = read_new(load, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
                             max_pages=self.options.max_pages, ordered=False, judge=lambda post: True)
         return with_root(None, comments)
 

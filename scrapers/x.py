@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from scrapers.base import Engagement, FetchResult, Post, ScrapeError
 from scrapers.http import HttpClient, Response
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json, read_new, require_env,
-                             required_id, text, utc_from_iso, with_root)
+                             required_id, text, utc_from_iso, thread_cursor, with_root)
 
 KIND = "x"
 TWEET_FIELDS = "created_at,lang,public_metrics,conversation_id,referenced_tweets,author_id,in_reply_to_user_id"
@@ -113,7 +113,7 @@ class XScraper:
         page = self._page(url, {"ids": thread_id, "tweet.fields": TWEET_FIELDS, "expansions": "author_id",
                                 "user.fields": "username,name"})
         root = next((p for p in page.posts if p.external_id == thread_id), None)
-        return with_root(root, self._search(f"conversation_id:{thread_id}", cursor))
+        return with_root(root, self._search(f"conversation_id:{thread_id}", thread_cursor(cursor)))
 
     def _search(self, query: str, cursor: dict[str, Any] | None) -> FetchResult:
         url = f"{self._base}/2/tweets/search/recent"

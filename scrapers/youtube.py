@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from scrapers.base import Engagement, FetchResult, Post, ScrapeError
 from scrapers.http import HttpClient
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, html_text, load_json, read_new,
-                             read_targets, require_env, required_id, text, utc_from_iso, with_root)
+                             read_targets, require_env, required_id, text, utc_from_iso, thread_cursor, with_root)
 
 KIND = "youtube"
 
@@ -115,7 +115,7 @@ class YoutubeScraper:
             return parse_comments(self._get(f"{self._base}/comments", params), source=self.name,
                                   thread_id=thread_id, raw_ref=f"{self._base}/comments")
         # comments.list has no time order, so every page is read and filtered by the mark.
-        replies = read_new(load, cursor, backfill_hours=self.options.backfill_hours,
+        replies = read_new(load, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
                            max_pages=self.options.max_pages, ordered=False, judge=lambda post: True)
         return with_root(root, replies)
 
