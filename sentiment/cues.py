@@ -63,6 +63,9 @@ class CueFinder:
         ordered = sorted(phrases, key=len, reverse=True)
         self._regex = re.compile("|".join(f"({_pattern(p)})" for p in ordered), re.IGNORECASE)
         self._ordered = ordered
+        # Most posts hold no cue at all. Every match contains its phrase verbatim, so a plain substring test
+        # (C speed) decides whether the regex, with its look-arounds at every position, needs to run at all.
+        self._phrases = tuple(ordered)
 
     def find(self, text: str) -> tuple[str, ...]:
         """Cues in `text`, each once, in order of first appearance, spelled as in the cue list."""
@@ -70,8 +73,11 @@ class CueFinder:
 
     def find_normalized(self, normalized_text: str) -> tuple[str, ...]:
         """Like `find` for text already passed through `normalize` (saves a second pass in batch scoring)."""
+        text = normalized_text.lower()
+        if not any(phrase in text for phrase in self._phrases):
+            return ()
         found: list[str] = []
-        for match in self._regex.finditer(normalized_text.lower()):
+        for match in self._regex.finditer(text):
             phrase = self._canonical[self._ordered[match.lastindex - 1]]
             if phrase not in found:
                 found.append(phrase)
