@@ -183,7 +183,8 @@ class StallingSlack(SlackTestServer):
         self._posts = 0
         self._count_lock = threading.Lock()
 
-    def handle(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def handle(self, method: str, params: dict[str, Any],
+               token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         if method == "chat.postMessage":
             with self._count_lock:
                 self._posts += 1
