@@ -20,8 +20,11 @@ log = logging.getLogger("fangsiang")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=getattr(logging, args.log_level or "INFO"),
+    default_level = "WARNING" if args.command in ("demo", "score", "eval", "check") else "INFO"
+    logging.basicConfig(level=getattr(logging, args.log_level or default_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("alembic", "httpx", "httpcore", "apscheduler.executors"):  # one line per request is noise
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
@@ -59,7 +62,7 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from listener.config import load_config
 
     loaded = load_config(args.config)
-    if args.log_level is None:
+    if args.log_level is None and args.command in ("run", "once", "status"):
         logging.getLogger().setLevel(loaded.config.log_level)
     return loaded
 
