@@ -4,7 +4,11 @@ and whole comment trees for the thread tracker.
 Options: `subreddits`, `search` (query; with subreddits it is restricted to them, otherwise
 site-wide), `include_comments` (also poll `/r/<sub>/comments`), `client_id_env`, `client_secret_env`
 (names of env vars of a Reddit "script"/"web" app), `base_url` (API host), `token_url` (OAuth token
-endpoint), `backfill_hours`, `max_pages`, `page_size` (≤ 100).
+endpoint), `backfill_hours`, `max_pages`, `page_size` (≤ 100), `max_more_requests` (per thread re-read).
+
+Big comment trees arrive with "more" stubs in place of some comments; a thread re-read expands them
+through `/api/morechildren` (100 ids a request, `max_more_requests` requests a call). Ids it had no
+budget for are kept in the thread cursor and expanded first next time.
 
 Auth is the client-credentials grant: the token is fetched on first use, kept until it expires and
 fetched again once when the API answers 401.
@@ -25,6 +29,8 @@ from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json
 
 KIND = "reddit"
 WEB = "https://www.reddit.com"
+MORE_PER_REQUEST = 100  # /api/morechildren takes at most 100 ids
+MAX_CARRIED_MORE = 1000  # stub ids kept in a thread cursor for the next re-read
 
 
 def parse_thing(thing: Any, *, source: str, raw_ref: str = "", read_at: datetime | None = None) -> Post | None:
@@ -70,15 +76,40 @@ def parse_thread(body: Any, *, source: str, raw_ref: str = "", read_at: datetime
                           layout_changed=True)
     read_at = read_at or datetime.now(timezone.utc)
     posts = parse_listing(pair[0], source=source, raw_ref=raw_ref, read_at=read_at).posts
-    stack = list(reversed(as_list(dig(pair[1], "data", "children"), "reddit comments", raw_ref)))
+    page = _flatten(as_list(dig(pair[1], "data", "children"), "reddit comments", raw_ref), source, raw_ref, read_at)
+    return Page(posts + page.posts, extra=page.extra)
+
+
+def parse_more_children(body: Any, *, source: str, raw_ref: str = "", read_at: datetime | None = None) -> Page:
+    """`/api/morechildren?api_type=json` → the comments it expanded (flat, each with its `parent_id`);
+    `extra["more"]` holds the ids of any further stubs among them."""
+    answer = as_dict(load_json(body, raw_ref), "reddit morechildren", raw_ref)
+    errors = dig(answer, "json", "errors")
+    if errors:
+        raise ScrapeError(f"reddit morechildren: {errors!r}", url=raw_ref)
+    things = as_list(dig(answer, "json", "data", "things"), "reddit morechildren things", raw_ref)
+    return _flatten(things, source, raw_ref, read_at or datetime.now(timezone.utc))
+
+
+def _flatten(things: list[Any], source: str, raw_ref: str, read_at: datetime) -> Page:
+    """Comments of a tree depth first, and the child ids of its "more" stubs in `extra["more"]`."""
+    posts: list[Post] = []
+    more: list[str] = []
+    stack = list(reversed(things))
     while stack:
         thing = stack.pop()
+        if isinstance(thing, dict) and thing.get("kind") == "more":
+            # count 0 / id "_" is "continue this thread" (a deeper page), not ids to expand.
+            children = dig(thing, "data", "children")
+            if isinstance(children, list):
+                more.extend(text(c) for c in children if text(c))
+            continue
         post = parse_thing(thing, source=source, raw_ref=raw_ref, read_at=read_at)
         if post is not None:
             posts.append(post)
         replies = dig(thing, "data", "replies", "data", "children")  # "" when a comment has none
         stack.extend(reversed(replies if isinstance(replies, list) else []))
-    return Page(posts)
+    return Page(posts, extra={"more": more})
 
 
 def retry_at(response: Response) -> float | None:
@@ -102,6 +133,7 @@ class RedditScraper:
         backfill_hours: float = 24.0
         max_pages: int = 5
         page_size: int = 100
+        max_more_requests: int = 5  # /api/morechildren calls per thread re-read
 
     def __init__(self, name: str, options: "RedditScraper.Options", http: HttpClient) -> None:
         if not (options.subreddits or options.search):
@@ -124,11 +156,43 @@ class RedditScraper:
         response = self._get(path, {"sort": "new", "limit": 500, "raw_json": 1})
         page = parse_thread(response.json(), source=self.name, raw_ref=self._base + path)
         root = next((p for p in page.posts if p.is_thread_start), None)
-        comments = Page([p for p in page.posts if not p.is_thread_start])
+        state = dict(thread_cursor(cursor))
+        carried = [text(i) for i in state.pop("more", None) or [] if text(i)]
+        done = [text(i) for i in state.pop("expanded", None) or []]
+        budget = [self.options.max_more_requests]
+        # Stubs carried from the last call hide comments never returned: they skip the mark. Stubs new
+        # to this call may hold comments that were inline before, so those go through the mark.
+        early, left = self._expand(thread_id, carried, budget, done)
+        fresh_stubs = [i for i in page.extra["more"] if i not in set(carried) | set(done)]
+        late, left_now = self._expand(thread_id, fresh_stubs, budget, done)
+        comments = Page([p for p in page.posts + late if not p.is_thread_start])
         # The whole tree arrives in one answer, in tree order, so every comment is checked.
-        result = read_new(lambda token, mark: comments, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
+        result = read_new(lambda token, mark: comments, state, backfill_hours=self.options.backfill_hours,
                           max_pages=1, ordered=False, judge=lambda post: True)
+        result.posts[:0] = [p for p in early if not p.is_thread_start]
+        if left or left_now:
+            result.cursor["more"] = list(dict.fromkeys(left + left_now))[:MAX_CARRIED_MORE]
+        if done:
+            result.cursor["expanded"] = done[-MAX_CARRIED_MORE:]
         return with_root(root, result)
+
+    def _expand(self, thread_id: str, ids: list[str], budget: list[int],
+                done: list[str]) -> tuple[list[Post], list[str]]:
+        """Comments behind "more" stub `ids` (and stubs found among them), while `budget[0]` requests last;
+        returns them and the ids left unexpanded, and appends the expanded ids to `done`."""
+        link = "t3_" + thread_id.removeprefix("t3_")
+        pending, posts = list(dict.fromkeys(ids)), []
+        while pending and budget[0] > 0:
+            budget[0] -= 1
+            batch, pending = pending[:MORE_PER_REQUEST], pending[MORE_PER_REQUEST:]
+            params = {"api_type": "json", "link_id": link, "children": ",".join(batch), "sort": "new",
+                      "limit_children": "false", "raw_json": 1}
+            page = parse_more_children(self._get("/api/morechildren", params).json(), source=self.name,
+                                       raw_ref=self._base + "/api/morechildren")
+            posts.extend(page.posts)
+            done.extend(batch)
+            pending.extend(i for i in page.extra["more"] if i not in batch and i not in done)
+        return posts, pending
 
     def _fetch_listing(self, path: str, cursor: dict[str, Any] | None) -> FetchResult:
         def load(token: str | None, mark: Mark) -> Page:
