@@ -19,7 +19,13 @@ log = logging.getLogger("fangsiang")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    evaluator_args: list[str] = []
+    if "eval" in argv:  # everything after `eval` belongs to the evaluator (it has its own --help)
+        at = argv.index("eval")
+        argv, evaluator_args = argv[:at + 1], argv[at + 1:]
     args = _parser().parse_args(argv)
+    args.rest = evaluator_args
     default_level = "WARNING" if args.command in ("demo", "score", "eval", "check") else "INFO"
     logging.basicConfig(level=getattr(logging, args.log_level or default_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -49,8 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--output", help="JSONL output file (default stdout)")
     score.add_argument("--no-config", action="store_true", help="use the embedded model without config.yaml")
     score.set_defaults(func=_score)
-    evaluate = commands.add_parser("eval", help="evaluate the model on labelled JSONL files")
-    evaluate.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the evaluator (see --help)")
+    evaluate = commands.add_parser("eval", help="evaluate the model on labelled JSONL files (eval --help)",
+                                   add_help=False)
     evaluate.set_defaults(func=_eval)
     demo = commands.add_parser("demo", help="the whole pipeline offline on captured pages, alerts shown here")
     demo.add_argument("--slack-url", help="send to this Slack-compatible API root instead of the console")

@@ -38,3 +38,15 @@ def test_score_file_keeps_ids_and_reports_bad_lines(tmp_path: Path, capsys: pyte
     assert rows[1]["lang"] == "zh" and rows[1]["sentiment"] == "positive"
     err = capsys.readouterr().err
     assert "line 2:" in err and "line 4:" in err and "line 1:" not in err
+
+
+def test_eval_reports_accuracy_and_f1_for_any_labelled_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "mine.jsonl"
+    rows = [("I want a refund, my order never arrived", "complaint"), ("Thanks, lovely service today", "not_complaint"),
+            ("Worst support ever, still waiting for a fix", "complaint"), ("Happy birthday to my sister", "not_complaint")]
+    data.write_text("\n".join(json.dumps({"text": t, "label": label}) for t, label in rows) + "\n", encoding="utf-8")
+    assert main(["eval", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "acc" in out and "macroF1" in out and "ECE" in out
+    line = next(line for line in out.splitlines() if line.startswith("mine"))
+    assert line.split()[1] == "4" and "complaint=" in line
