@@ -5,7 +5,8 @@ and may block the account or IP), `containers` (getIndex container ids, e.g. `10
 `107603<uid>` a user's posts), `keywords` (real-time keyword search containers), `cookie_env`
 (name of the env var holding a weibo.cn cookie; cookie-less requests get HTTP 432 since 2025),
 `user_agent` (optional override; the site serves only browser-like clients), `base_url`,
-`backfill_hours`, `max_pages`.
+`backfill_hours`, `max_pages`, `long_text_requests` (posts per poll whose cut text is completed from
+`statuses/extend`; 0 turns it off).
 
 Feeds are not strictly time-ordered (hot feeds never are), so every poll reads up to `max_pages`
 pages and the high-water mark filters what was already returned.
@@ -14,7 +15,7 @@ pages and the high-water mark filters what was already returned.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
@@ -70,6 +71,15 @@ def parse_mblog(mblog: Any, *, source: str, raw_ref: str = "", read_at: datetime
                               shares=count(mblog.get("reposts_count"))),
         read_at=read_at or datetime.now(timezone.utc),
         tags=("long_text",) if mblog.get("isLongText") is True else (), raw_ref=raw_ref)
+
+
+def parse_long_text(body: Any, *, raw_ref: str = "") -> str:
+    """A `statuses/extend?id=` answer → the full text of a post whose feed text was cut (`isLongText`)."""
+    data = _data(body, "weibo extend", raw_ref)
+    content = text(data.get("longTextContent"))
+    if not content:
+        raise ScrapeError("weibo extend: no longTextContent", url=raw_ref, layout_changed=True)
+    return html_text(content)
 
 
 def _data(body: Any, what: str, raw_ref: str) -> dict[str, Any]:
@@ -150,6 +160,7 @@ class WeiboScraper:
         base_url: str = "https://m.weibo.cn"
         backfill_hours: float = 24.0
         max_pages: int = 2
+        long_text_requests: int = 5  # statuses/extend calls per poll; each costs a request against the throttle
 
     def __init__(self, name: str, options: "WeiboScraper.Options", http: HttpClient) -> None:
         if not options.enabled_i_understand_unofficial:
@@ -167,7 +178,30 @@ class WeiboScraper:
     def fetch(self, cursor: dict[str, Any] | None) -> FetchResult:
         # "type=61" is the real-time (newest first) keyword search container.
         searches = [f"100103type=61&q={k}&t=0" for k in self.options.keywords]
-        return read_targets(list(self.options.containers) + searches, cursor, self._fetch_container)
+        result = read_targets(list(self.options.containers) + searches, cursor, self._fetch_container)
+        self._complete_long_texts(result)
+        return result
+
+    def _complete_long_texts(self, result: FetchResult) -> None:
+        """Replace the cut text of up to `long_text_requests` posts with the full one; a post whose
+        completion fails keeps its cut text (still worth scoring) and the error is counted."""
+        url = f"{self._base}/statuses/extend"
+        budget = self.options.long_text_requests
+        for index, post in enumerate(result.posts):
+            if budget <= 0:
+                break
+            if "long_text" not in post.tags:
+                continue
+            budget -= 1
+            try:
+                body = self.http.get(url, params={"id": post.external_id}, headers=self._headers,
+                                     conditional=False).json()
+                full = parse_long_text(body, raw_ref=url)
+            except ScrapeError as exc:
+                result.errors.append(f"long text of {post.external_id}: {exc}")
+                continue
+            tags = tuple(t for t in post.tags if t != "long_text")
+            result.posts[index] = replace(post, text=full, tags=tags)
 
     def fetch_thread(self, thread_id: str, cursor: dict[str, Any] | None) -> FetchResult:
         url = f"{self._base}/comments/hotflow"
