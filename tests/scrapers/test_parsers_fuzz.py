@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 import scrapers
 from scrapers.base import ScrapeError
 from scrapers.pantip_html import parse_topic_html
-from scrapers.pantip_parse import (parse_comments, parse_legacy_topic_list, parse_replies, parse_search,
-                                   parse_topic_list)
+from scrapers.pantip_parse import (parse_comments, parse_legacy_topic_list, parse_replies, parse_reply_page,
+                                   parse_search, parse_topic_list)
+from scrapers.reddit import parse_more_children
+from scrapers.weibo import parse_long_text
 from scrapers.response import Response
 from scrapers.rss import parse_feed
 from tests.fixture_server import FIXTURES
@@ -24,6 +26,9 @@ PARSERS: dict[str, Callable[[bytes], object]] = {
     "legacy_list": lambda b: parse_legacy_topic_list(b, "s"),
     "comments": lambda b: parse_comments(b, "1", "s"),
     "replies": lambda b: parse_replies(b, "1", 1, "s"),
+    "reply_page": lambda b: parse_reply_page(b, "1", 1, "s"),
+    "more_children": lambda b: parse_more_children(b, source="s"),
+    "long_text": lambda b: parse_long_text(b),
     "search": lambda b: parse_search(b, "s"),
     "feed": lambda b: parse_feed(b, "s"),
     "response_json": lambda b: Response(200, "u", b).json(),
@@ -34,6 +39,9 @@ SAMPLES = {
     "legacy_list": FIXTURES / "pantip/ajax_json_all_topic_info_loadmore_food_2018.json",
     "comments": FIXTURES / "pantip/render_comments_tid37553384_2018.json",
     "replies": FIXTURES / "pantip/render_replys_synthetic.json",
+    "reply_page": FIXTURES / "pantip/render_replys_synthetic.json",
+    "more_children": FIXTURES / "reddit/morechildren_synthetic.json",
+    "long_text": FIXTURES / "weibo/statuses_extend_synthetic.json",
     "search": FIXTURES / "pantip/search_getresult_synthetic.json",
     "feed": FIXTURES / "rss/google_news_search_th_synthetic.xml",
     "response_json": FIXTURES / "pantip/search_getresult_synthetic.json",
