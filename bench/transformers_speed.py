@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     # Thread count must be fixed before torch is first imported (inside the backend) to take effect.
-    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
     from sentiment.transformers_backend import TransformersBackend
 
     backend = TransformersBackend.from_options(
