@@ -90,6 +90,7 @@ class CommentReader:
                 result.errors.append(f"topic {tid} comments page {page_no}: {exc}")
                 break
             budget["pages"] -= 1
+            result.pages_read += 1
             first = first or page
             last_page = page.pages
             self._take(tid, page, progress, result, budget)
