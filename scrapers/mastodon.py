@@ -47,8 +47,13 @@ def parse_status(status: Any, *, source: str, thread_id: str = "", raw_ref: str 
                               likes=count(status.get("favourites_count")), shares=sum(shares) if shares else None),
         read_at=read_at or datetime.now(timezone.utc), parent_id=parent or None,
         is_thread_start=not parent and not thread_id,
-        tags=tuple(f"#{text(t.get('name'))}" for t in status.get("tags") or [] if isinstance(t, dict)),
+        tags=tuple(f"#{text(t.get('name'))}" for t in _list(status.get("tags")) if isinstance(t, dict)),
         raw_ref=raw_ref)
+
+
+def _list(value: Any) -> list[Any]:
+    # Optional list fields may be missing, null or (in a broken answer) a scalar: read those as empty.
+    return value if isinstance(value, list) else []
 
 
 def parse_statuses(body: Any, *, source: str, raw_ref: str = "", read_at: datetime | None = None) -> Page:

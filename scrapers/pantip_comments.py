@@ -11,7 +11,6 @@ not yet read. Pantip shows the first five replies of a comment inline; the rest 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +18,6 @@ from scrapers.base import FetchResult, ScrapeError
 from scrapers.http import HttpClient
 from scrapers.pantip_parse import (CommentPage, CommentReplies, comment_number, parse_comments, parse_reply_page,
                                    reply_number)
-
-log = logging.getLogger(__name__)
 
 COMMENTS_PER_PAGE = 100  # render_comments `paging.limit`; fixed by Pantip
 MAX_TRACKED_REPLY_CHAINS = 300  # per topic; the oldest comments' reply counts are dropped first

@@ -45,7 +45,8 @@ def parse_tweet(tweet: Any, users: dict[str, dict[str, Any]], *, source: str, ra
     user = users.get(text(tweet.get("author_id")), {})
     handle = text(user.get("username"))
     metrics = tweet.get("public_metrics") if isinstance(tweet.get("public_metrics"), dict) else {}
-    replied_to = next((text(ref.get("id")) for ref in tweet.get("referenced_tweets") or []
+    refs = tweet.get("referenced_tweets") if isinstance(tweet.get("referenced_tweets"), list) else []
+    replied_to = next((text(ref.get("id")) for ref in refs
                        if isinstance(ref, dict) and ref.get("type") == "replied_to"), "")
     retweets, quotes = count(metrics.get("retweet_count")), count(metrics.get("quote_count"))
     return Post(

@@ -37,10 +37,10 @@ def serve(server: FixtureServer) -> None:
     thread[1]["data"]["children"] += [STUB, CONTINUE]
     server.add("GET", "/comments/jlbw48", body=json.dumps(thread))
     server.add("GET", MORE, file=fixture("reddit", "morechildren_synthetic.json"), query={"children": "zmore01,zmore02"})
-    last = {"json": {"errors": [], "data": {"things": [
-        load("reddit", "morechildren_synthetic.json")["json"]["data"]["things"][0] | {"data": {
-            **load("reddit", "morechildren_synthetic.json")["json"]["data"]["things"][0]["data"],
-            "id": "zmore03", "name": "t1_zmore03", "parent_id": "t1_zmore02"}}]}}}
+    # The nested stub's one comment: the fixture's first comment, renumbered as a reply to the second.
+    comment = load("reddit", "morechildren_synthetic.json")["json"]["data"]["things"][0]
+    comment["data"].update(id="zmore03", name="t1_zmore03", parent_id="t1_zmore02")
+    last = {"json": {"errors": [], "data": {"things": [comment]}}}
     server.add("GET", MORE, body=json.dumps(last), query={"children": "zmore03"})
 
 

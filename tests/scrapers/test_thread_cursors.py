@@ -20,7 +20,7 @@ from scrapers.pantip import PantipOptions
 from tests.fixture_server import FIXTURES, FixtureServer
 from tests.scrapers import test_bluesky as bs, test_facebook as fb, test_forum as fo, test_mastodon as md
 from tests.scrapers import test_reddit as rd, test_weibo as wb, test_x as xx, test_youtube as yt
-from tests.scrapers.social_support import fast_client, fixture, json_answer, load
+from tests.scrapers.social_support import fast_client, fixture, load
 
 ENV = {"FB_TEST_TOKEN": "t", "YT_TEST_KEY": "k", "X_TEST_BEARER": "b", "RD_TEST_ID": "i", "RD_TEST_SECRET": "s",
        "BS_TEST_HANDLE": "h", "BS_TEST_PASSWORD": "p", "WB_TEST_COOKIE": "SUB=abc"}
