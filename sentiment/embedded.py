@@ -11,7 +11,6 @@ per language).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -19,7 +18,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from sentiment.cues import CueFinder
-from sentiment.features import FeatureConfig, extract
+from sentiment.features import FeatureConfig, batch_char_keys, gram_keys, word_grams
 from sentiment.lang import detect
 from sentiment.normalize import normalize
 from sentiment.types import Verdict
@@ -32,7 +31,9 @@ EXPECTED_FORMAT = "fangsiang-linear-1"
 class _LangHead:
     """Vocabulary, weights and calibration of one language."""
 
-    vocab: dict[str, int]
+    char_keys: np.ndarray  # sorted 64-bit keys of the character n-grams in the vocabulary (features.gram_keys)
+    char_cols: np.ndarray  # column of each key
+    word_vocab: dict[str, int]  # word uni/bigram feature -> column
     idf: np.ndarray
     weights: np.ndarray  # features x (sentiment classes [+ complaint])
     bias: np.ndarray
@@ -42,26 +43,52 @@ class _LangHead:
     complaint_column: int | None
     platt: tuple[float, float]
 
+    def _feature_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every known feature occurrence in the batch, repeats included."""
+        cfg = self.features
+        rows, keys = batch_char_keys(list(texts), cfg.char_min, cfg.char_max)
+        pos = np.minimum(np.searchsorted(self.char_keys, keys), len(self.char_keys) - 1)
+        hit = self.char_keys[pos] == keys
+        rows, ids = rows[hit], self.char_cols[pos[hit]]
+        if not cfg.use_words:
+            return rows, ids
+        get = self.word_vocab.get
+        found = [[i for i in map(get, word_grams(t.lower(), cfg.word_max)) if i is not None] for t in texts]
+        word_rows = np.repeat(np.arange(len(texts)), [len(f) for f in found])
+        word_ids = np.fromiter((i for f in found for i in f), dtype=np.int64, count=len(word_rows))
+        return np.concatenate([rows, word_rows]), np.concatenate([ids, word_ids])
+
     def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw linear scores (one row per normalised text)."""
+        """Raw linear scores (one row per normalised text), the whole batch in a few numpy operations.
+
+        Counting, sublinear TF-IDF, L2 norms and the weight product run over the concatenated batch, so
+        Python does no per-n-gram work except for the (few) word features.
+        """
         out = np.tile(self.bias, (len(texts), 1))
-        for row, text in enumerate(texts):
-            counts = Counter(i for i in map(self.vocab.get, extract(text, self.features)) if i is not None)
-            if not counts:
-                continue
-            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-            vals = (1.0 + np.log(tf)) * self.idf[idx]
-            vals /= np.sqrt(np.dot(vals, vals))
-            out[row] += vals @ self.weights[idx]
+        rows, ids = self._feature_ids(texts)
+        if not len(ids):
+            return out
+        size = len(self.idf)
+        keys, tf = np.unique(rows * size + ids, return_counts=True)
+        rows, ids = keys // size, keys % size
+        vals = (1.0 + np.log(tf, dtype=np.float32)) * self.idf[ids]
+        vals /= np.sqrt(np.bincount(rows, vals * vals))[rows].astype(np.float32)
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])  # keys are sorted, so rows are grouped
+        out[rows[starts]] += np.add.reduceat(vals[:, None] * self.weights[ids], starts, axis=0)
         return out
 
 
 def _load_head(archive: Mapping[str, np.ndarray], lang: str, entry: dict, labels: list[str]) -> _LangHead:
     grams = archive[f"{lang}_vocab"].tobytes().decode("utf-8").split("\n")
+    is_word = np.array([g.startswith("\x01") for g in grams], dtype=bool)
+    char_cols = np.flatnonzero(~is_word)
+    keys = gram_keys([grams[i] for i in char_cols])
+    order = np.argsort(keys)
     complaint = entry["complaint"]
     return _LangHead(
-        vocab=dict(zip(grams, range(len(grams)))),
+        char_keys=keys[order],
+        char_cols=char_cols[order],
+        word_vocab={grams[i]: int(i) for i in np.flatnonzero(is_word)},
         idf=archive[f"{lang}_idf"].astype(np.float32),
         weights=archive[f"{lang}_w"].astype(np.float32),
         bias=archive[f"{lang}_b"].astype(np.float64),

@@ -22,7 +22,28 @@ def test_shipped_file_is_plain_arrays_without_pickle() -> None:
             assert archive[name].dtype != object, name  # reading an object array would raise here
         header = json.loads(archive["header"].tobytes().decode("utf-8"))
     assert header["labels"] == ["negative", "neutral", "positive", "question"]
-    assert DEFAULT_PATH.stat().st_size < 15_000_000
+    assert DEFAULT_PATH.stat().st_size < 20_000_000
+
+
+def test_shipped_header_states_its_dev_figures() -> None:
+    with np.load(DEFAULT_PATH, allow_pickle=False) as archive:
+        header = json.loads(archive["header"].tobytes().decode("utf-8"))
+    dev = header["dev"]
+    assert {"th-wisesight", "th-truevoice-intent", "en-airline", "en-complaints", "zh-chnsenticorp",
+            "zh-waimai10k", "zh-online-shopping"} <= set(dev)
+    assert 0.5 < dev["th-wisesight"]["accuracy"] <= 1.0
+    assert 0.5 < dev["en-complaints"]["complaint_f1"] <= 1.0
+    assert all(0.0 <= figures["ece"] < 0.2 for figures in dev.values())
+
+
+def test_a_verdict_does_not_depend_on_the_rest_of_the_batch(model: EmbeddedModel) -> None:
+    texts = ["เน็ตใช้ไม่ได้ค่ะ", "太差了", "@United thanks!!", "", "ร้านนี้ KFC ห่วย 外卖", "a\x00b"]
+    together = model.predict(texts)
+    alone = [model.predict([t])[0] for t in texts]
+    for a, b in zip(together, alone):
+        assert a.label == b.label and a.lang == b.lang
+        assert all(abs(a.probs[k] - b.probs[k]) < 1e-6 for k in a.probs)
+        assert abs(a.complaint - b.complaint) < 1e-6
 
 
 def test_registry_resolves_embedded_backend_lazily() -> None:

@@ -54,3 +54,18 @@ def test_configured_extra_cues_are_found() -> None:
     assert finder.find("ทรูห่วยมากกกก") == ("ทรูห่วย",)
     assert finder.find("Joining the CLASS ACTION") == ("class action",)
     assert CueFinder().find("ทรูห่วยมาก") == ()
+
+
+def test_batch_char_keys_match_the_training_ngrams_of_each_text() -> None:
+    from sentiment.features import batch_char_keys, char_ngrams, gram_keys
+
+    texts = ["Hello Wörld", "เน็ตใช้ไม่ได้", "", "外卖送了两个小时", "😡 ok"]
+    rows, keys = batch_char_keys(texts, 1, 4)
+    for row, text in enumerate(texts):
+        assert sorted(keys[rows == row].tolist()) == sorted(gram_keys(char_ngrams(text.lower(), 1, 4)).tolist())
+
+
+def test_model_words_segment_thai_and_leave_chinese_to_characters() -> None:
+    from sentiment.tokenize import model_words
+
+    assert model_words("เน็ตใช้ไม่ได้ค่ะ KFC 外卖") == ["เน็ต", "ใช้ไม่ได้", "ค่ะ", "kfc"]
