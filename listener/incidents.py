@@ -50,6 +50,7 @@ class IncidentEngine:
     def observe(self, session: Any, post: PostRow, verdict: Verdict, watchlist: WatchlistLike,
                 matched_terms: Sequence[str] = ()) -> Incident | None:
         """Take one new post (thread start or comment) of a watched thread into account."""
+        incidents_repo.lock_thread(session, post.source, post.thread_id)  # other workers see our decision
         now = self.clock()
         growth = thread_growth(session, post.source, post.thread_id, now)
         own = assess(verdict, watchlist.priority, growth, growth.engagement)

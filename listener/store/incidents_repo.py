@@ -25,6 +25,16 @@ def thread_snapshots(session: Session, source: str, thread_id: str, *, since: da
     return own if own else session.scalars(base).all()
 
 
+def lock_thread(session: Session, source: str, thread_id: str) -> None:
+    """On PostgreSQL, hold a lock on one thread's incident decisions until this transaction ends.
+
+    Two workers evaluating a topic and its comment at the same time would otherwise both open the thread's
+    incident (one then fails on the unique key) or overwrite each other's revision.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{source}\n{thread_id}"))))
+
+
 def find_incident(session: Session, source: str, thread_id: str, watchlist: str) -> Incident | None:
     query = select(Incident).where(Incident.source == source, Incident.thread_id == thread_id,
                                    Incident.watchlist == watchlist)
