@@ -90,7 +90,9 @@ class Dispatcher:
     def _process(self, session: Any, row_id: int, now: datetime, stats: DispatchStats) -> str:
         row = outbox_repo.claim(session, row_id)
         if row is None:
-            return "skip"  # another worker has it, or it was handled meanwhile
+            # Another worker has it, or it was handled meanwhile: the incident's later rows wait for the next
+            # pass, so two workers never send one incident's messages out of order (or edit before the post).
+            return "blocked"
         alert = alert_from_payload(row.payload)
         critical = alert.severity == "critical"
         if row.kind in NOTIFYING_KINDS and not critical and in_quiet_hours(row.route_opts, now):
