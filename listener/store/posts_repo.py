@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from listener.store.models import MatchRow, PostRow, Snapshot, VerdictRow
 from scrapers.base import Post
@@ -40,6 +40,12 @@ def record_snapshots(session: Session, posts: Iterable[Post]) -> int:
 
 def posts_to_score(session: Session, limit: int) -> Sequence[PostRow]:
     query = select(PostRow).where(PostRow.scored_at.is_(None)).order_by(PostRow.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        # Several workers may share the queue: a comment waits until its topic's scoring is committed
+        # (perhaps by another worker) so that it inherits the topic's watchlists, instead of missing them.
+        start = aliased(PostRow)
+        query = query.where(~exists().where(start.source == PostRow.source, start.thread_id == PostRow.thread_id,
+                                            start.is_thread_start, start.scored_at.is_(None), start.id != PostRow.id))
     return session.scalars(_claim(session, query)).all()
 
 
