@@ -31,7 +31,7 @@ from tests.slack_server import SlackTestServer
 CONFIG = """
 storage: {{url: "{url}"}}
 metrics: {{enabled: false}}
-model: {{batch_size: 16}}
+model: {{batch_size: 10}}  # not a multiple of a thread's 4 posts: threads straddle claims
 alerting: {{default_channel: "#care", cooldown_minutes: 0, daily_summary_at: null, channel_budget_per_hour: 10000}}
 watchlists:
   - name: saifah-net
@@ -42,7 +42,8 @@ watchlists:
 COMPLAINTS = ["สายฟ้าเน็ต เน็ตหลุดทุกคืน แจ้งแล้วไม่แก้ จะร้องเรียน สคบ.", "SaiFah Net charged me twice, refund now",
               "สายฟ้าเน็ต ค่าบริการแพงแต่เน็ตช้ามาก ผิดหวังสุดๆ"]
 OTHERS = ["ร้านกาแฟแถวสยามร้านไหนอร่อย", "Best hiking trails near Chiang Mai?", "หาคอนโดใกล้ BTS งบไม่เกินสามล้าน"]
-TOPICS = 600  # more than one claim batch of each stage, so the workers share every stage
+TOPICS = 600  # posts: more than one claim batch of each stage, so the workers share every stage
+ANGRY = ["โดนแบบเดียวกันเลย จะไปร้องเรียน สคบ. ด้วยกันไหม", "ฝากแชร์ด้วยครับ แจ้งไปสิบรอบไม่เคยแก้", "Same here, filing a complaint"]
 NOW = datetime.now(timezone.utc)
 
 
@@ -63,15 +64,19 @@ def schema_url() -> Iterator[str]:
         admin.dispose()
 
 
-def _backlog() -> list[Post]:
-    """Topics, half of them complaints about the watched brand, each in its own thread."""
+def _backlog(comments: int = 0) -> list[Post]:
+    """Topics, half of them complaints about the watched brand, each with `comments` angry comments."""
     posts = []
-    for i in range(TOPICS):
+    for i in range(TOPICS // (comments + 1)):
         title = COMPLAINTS[i % len(COMPLAINTS)] if i % 2 == 0 else OTHERS[i % len(OTHERS)]
         tid = str(50000000 + i)
         posts.append(Post(source="pantip-mbk", kind="pantip", external_id=tid, thread_id=tid,
                           url=f"https://pantip.com/topic/{tid}", title=f"{title} #{i}", text=title, author=f"u{i}",
                           posted_at=NOW - timedelta(minutes=i), engagement=Engagement(comments=1), read_at=NOW))
+        for n in range(1, comments + 1):
+            posts.append(Post(source="pantip-mbk", kind="pantip", external_id=f"{tid}-{n}", thread_id=tid,
+                              url=f"https://pantip.com/topic/{tid}#c{n}", title="", text=ANGRY[n % len(ANGRY)],
+                              author=f"c{n}", posted_at=NOW, parent_id=tid, is_thread_start=False, read_at=NOW))
     return posts
 
 
@@ -139,10 +144,53 @@ def _rows(pipeline: Pipeline, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _cards_per_topic(slack: SlackTestServer) -> dict[str, int]:
-    """Topic id -> how many messages Slack accepted that link to it."""
+    """Topic id -> how many top-level messages Slack accepted that link to it."""
     counts: dict[str, int] = {}
     for call in slack.calls("chat.postMessage"):
-        blocks = json.dumps(call.get("blocks"), ensure_ascii=False)
-        for tid in set(re.findall(r"pantip\.com/topic/(\d+)", blocks)):
-            counts[tid] = counts.get(tid, 0) + 1
+        if not call.get("thread_ts"):
+            for tid in set(re.findall(r"pantip\.com/topic/(\d+)", json.dumps(call.get("blocks"), ensure_ascii=False))):
+                counts[tid] = counts.get(tid, 0) + 1
     return counts
+
+
+def _replies_per_comment(slack: SlackTestServer) -> dict[str, int]:
+    """Comment anchor ("50000004#c2") -> how many thread replies Slack accepted that link to it."""
+    counts: dict[str, int] = {}
+    for call in slack.calls("chat.postMessage"):
+        if call.get("thread_ts"):
+            for link in set(re.findall(r"pantip\.com/topic/(\d+#c\d+)", json.dumps(call.get("blocks")))):
+                counts[link] = counts.get(link, 0) + 1
+    return counts
+
+
+def test_two_workers_on_threads_with_comments_open_each_incident_once(schema_url: str, tmp_path: Path,
+                                                                       slack_server: SlackTestServer) -> None:
+    first, second = _pipelines(schema_url, slack_server, tmp_path, 2)
+    backlog = _backlog(comments=3)
+    with first.parts.store.session() as session:
+        insert_new_posts(session, backlog, now=NOW, backfill=False)
+
+    step, done, errors = threading.Barrier(2, timeout=300), [], []
+    threads = [threading.Thread(target=_worker, args=(p, step, done, errors)) for p in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    assert sum(d[1] for d in done) == len(backlog)
+    complaints = {p.thread_id for p in backlog if p.is_thread_start and p.title.startswith(tuple(COMPLAINTS))}
+    assert _rows(first, "SELECT count(*), count(DISTINCT thread_id) FROM incidents") == [(len(complaints),) * 2]
+    # Every comment of a watched thread was matched through its topic, whichever worker scored the topic.
+    assert _rows(first, "SELECT count(*) FROM matches") == [(len(complaints) * 4,)]
+    assert _cards_per_topic(slack_server) == {tid: 1 for tid in complaints}
+    replies = _replies_per_comment(slack_server)
+    assert replies and set(replies.values()) == {1}
+    sent = _rows(first, "SELECT count(*) FROM outbox WHERE status = 'sent'")[0][0]
+    accepted = [r for r in slack_server.requests if r.method in ("chat.postMessage", "chat.update")]
+    assert sum(d[2] for d in done) == sent == len(accepted)
+    assert {status for (status,) in _rows(first, "SELECT DISTINCT status FROM outbox")} == {"sent"}
+    # Per incident, the messages reached Slack in the order they were decided (Slack's ts grows with time).
+    posted = _rows(first, "SELECT incident_id, ts FROM outbox WHERE kind <> 'update' ORDER BY incident_id, id")
+    for incident_id in {i for i, _ in posted}:
+        stamps = [ts for i, ts in posted if i == incident_id]
+        assert stamps == sorted(stamps), (incident_id, stamps)
