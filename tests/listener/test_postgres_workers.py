@@ -2,7 +2,9 @@
 
 Each worker has its own Store (its own connection pool), as two daemons on two machines would, and both score,
 evaluate and dispatch concurrently through the real slack_sdk client to the local Slack test server. Rows are
-claimed with `FOR UPDATE SKIP LOCKED`, so every post is scored once and every alert is sent once.
+claimed with `FOR UPDATE SKIP LOCKED`, so every post is scored once and every alert is sent once. With topics
+and comments split between the workers' claims, each thread still gets one incident, every comment inherits its
+topic's watchlist, and each incident's messages reach Slack in the order they were decided.
 Skipped when PostgreSQL is not reachable on 127.0.0.1:5432.
 """
 
@@ -43,7 +45,8 @@ COMPLAINTS = ["สายฟ้าเน็ต เน็ตหลุดทุก�
               "สายฟ้าเน็ต ค่าบริการแพงแต่เน็ตช้ามาก ผิดหวังสุดๆ"]
 OTHERS = ["ร้านกาแฟแถวสยามร้านไหนอร่อย", "Best hiking trails near Chiang Mai?", "หาคอนโดใกล้ BTS งบไม่เกินสามล้าน"]
 TOPICS = 600  # posts: more than one claim batch of each stage, so the workers share every stage
-ANGRY = ["โดนแบบเดียวกันเลย จะไปร้องเรียน สคบ. ด้วยกันไหม", "ฝากแชร์ด้วยครับ แจ้งไปสิบรอบไม่เคยแก้", "Same here, filing a complaint"]
+ANGRY = ["โดนแบบเดียวกันเลย จะไปร้องเรียน สคบ. ด้วยกันไหม", "ฝากแชร์ด้วยครับ แจ้งไปสิบรอบไม่เคยแก้",
+         "Same here, filing a complaint"]
 NOW = datetime.now(timezone.utc)
 
 
@@ -101,6 +104,19 @@ def _worker(pipeline: Pipeline, step: threading.Barrier, done: list[tuple[int, i
         errors.append(exc)
 
 
+def _run_together(*pipelines: Pipeline) -> list[tuple[int, int, int]]:
+    """Run one worker thread per pipeline; (scored, evaluated, sent) of each."""
+    step, done, errors = threading.Barrier(len(pipelines), timeout=300), [], []
+    threads = [threading.Thread(target=_worker, args=(p, step, done, errors)) for p in pipelines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    assert len(done) == len(pipelines)
+    return done
+
+
 def _pipelines(url: str, slack: SlackTestServer, tmp_path: Path, count: int) -> list[Pipeline]:
     loaded = parse_config_text(CONFIG.format(url=url), base_dir=tmp_path)
     backend = build_backend(loaded)  # the model is read-only; loading it once keeps the test quick
@@ -115,14 +131,7 @@ def test_two_workers_score_each_post_once_and_send_each_alert_once(schema_url: s
     with first.parts.store.session() as session:
         insert_new_posts(session, _backlog(), now=NOW, backfill=False)
 
-    step, done, errors = threading.Barrier(2, timeout=300), [], []
-    threads = [threading.Thread(target=_worker, args=(p, step, done, errors)) for p in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not errors, errors
-    assert len(done) == 2
+    done = _run_together(first, second)
 
     # Between them the workers handled the backlog once: a post taken by both would be counted twice.
     assert sum(d[0] for d in done) == TOPICS and sum(d[1] for d in done) == TOPICS
@@ -148,7 +157,7 @@ def _cards_per_topic(slack: SlackTestServer) -> dict[str, int]:
     counts: dict[str, int] = {}
     for call in slack.calls("chat.postMessage"):
         if not call.get("thread_ts"):
-            for tid in set(re.findall(r"pantip\.com/topic/(\d+)", json.dumps(call.get("blocks"), ensure_ascii=False))):
+            for tid in set(re.findall(r"pantip\.com/topic/(\d+)", json.dumps(call.get("blocks")))):
                 counts[tid] = counts.get(tid, 0) + 1
     return counts
 
@@ -170,13 +179,7 @@ def test_two_workers_on_threads_with_comments_open_each_incident_once(schema_url
     with first.parts.store.session() as session:
         insert_new_posts(session, backlog, now=NOW, backfill=False)
 
-    step, done, errors = threading.Barrier(2, timeout=300), [], []
-    threads = [threading.Thread(target=_worker, args=(p, step, done, errors)) for p in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not errors, errors
+    done = _run_together(first, second)
     assert sum(d[1] for d in done) == len(backlog)
     complaints = {p.thread_id for p in backlog if p.is_thread_start and p.title.startswith(tuple(COMPLAINTS))}
     assert _rows(first, "SELECT count(*), count(DISTINCT thread_id) FROM incidents") == [(len(complaints),) * 2]
