@@ -18,9 +18,11 @@ SOURCE_DEGRADED = Gauge("fangsiang_source_degraded", "1 while a source is degrad
 POSTS_SCORED = Counter("fangsiang_posts_scored_total", "Posts scored by the model", registry=REGISTRY)
 POSTS_MATCHED = Counter("fangsiang_posts_matched_total", "Posts that matched a watchlist", ["watchlist"],
                         registry=REGISTRY)
-ALERTS_SENT = Counter("fangsiang_alerts_sent_total", "Alerts delivered", ["kind"], registry=REGISTRY)
-ALERTS_FAILED = Counter("fangsiang_alert_failures_total", "Failed alert deliveries", registry=REGISTRY)
-OUTBOX_PENDING = Gauge("fangsiang_outbox_pending", "Alerts waiting in the outbox", registry=REGISTRY)
+ALERTS_SENT = Counter("fangsiang_alerts_sent_total", "Alerts delivered to Slack (or the console)", registry=REGISTRY)
+ALERTS_FAILED = Counter("fangsiang_alert_failures_total", "Failed delivery attempts (retried, or dead)",
+                        registry=REGISTRY)
+OUTBOX_WAITING = Gauge("fangsiang_outbox_waiting", "Alerts waiting in the outbox (retrying or held)",
+                       registry=REGISTRY)
 SCORE_SECONDS = Histogram("fangsiang_score_batch_seconds", "Time to score one batch", registry=REGISTRY)
 
 

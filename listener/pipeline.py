@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from listener import metrics
 from listener.app import Components
 from listener.config.schema import parse_duration
 from listener.ingest import IngestResult, ingest_source, store_thread_posts
@@ -67,7 +68,11 @@ class Pipeline:
         return total
 
     def dispatch(self) -> Any:
-        return self.dispatcher.run_once(self.parts.store.session)
+        stats = self.dispatcher.run_once(self.parts.store.session)
+        metrics.ALERTS_SENT.inc(stats.sent)
+        metrics.ALERTS_FAILED.inc(stats.failed + stats.dead)
+        metrics.OUTBOX_WAITING.set(stats.waiting + stats.held)
+        return stats
 
     def track(self) -> int:
         """Re-read the threads of open incidents that are due, by their heat."""

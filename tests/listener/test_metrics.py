@@ -1,0 +1,42 @@
+"""Prometheus metrics are served over HTTP and count what the pipeline did."""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+from pathlib import Path
+
+from listener import metrics
+from listener.app import build
+from listener.config import parse_config_text
+from listener.pipeline import Pipeline
+from tests.fixture_server import FixtureServer
+from tests.test_end_to_end import _serve_site
+
+CONFIG = """
+storage: {{url: "sqlite:///{db}"}}
+http: {{rate_per_host: 0, retries: 0}}
+sources:
+  - {{name: metrics-pantip, kind: pantip, options: {{base_url: "{site}", rooms: [mbk], backfill_hours: 1000000, comments: false}}}}
+watchlists:
+  - {{name: saifah-net, terms: {{th: ["สายฟ้าเน็ต"]}}}}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_metrics_endpoint_counts_ingested_and_matched_posts(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    _serve_site(fixture_server)
+    loaded = parse_config_text(CONFIG.format(db=tmp_path / "m.db", site=fixture_server.base_url), base_dir=tmp_path)
+    Pipeline(build(loaded)).run_once()
+    port = _free_port()
+    metrics.serve("127.0.0.1", port)
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    assert 'fangsiang_posts_ingested_total{source="metrics-pantip"} 4.0' in body
+    assert 'fangsiang_posts_matched_total{watchlist="saifah-net"}' in body
+    assert "fangsiang_score_batch_seconds_count" in body
+    assert "fangsiang_alerts_sent_total" in body and "fangsiang_outbox_waiting" in body
