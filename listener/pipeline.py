@@ -53,6 +53,7 @@ class Pipeline:
 
     def score(self) -> int:
         """Score until nothing is left (bounded batches, each its own transaction)."""
+        self.parts.watchlists.reload_if_changed()  # a few stat() calls: edits go live within one scoring cycle
         total = 0
         batch = self.parts.loaded.config.model.batch_size
         while (done := score_pending(self.parts.store, self.parts.backend, self._watchlists(),
@@ -106,7 +107,6 @@ class Pipeline:
         return new
 
     def housekeeping(self) -> None:
-        self.parts.watchlists.reload_if_changed()
         with self.parts.store.session() as session:
             self.engine.close_quiet(session)
         self.dispatcher.flush_digests(self.parts.store.session)
