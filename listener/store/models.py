@@ -2,7 +2,7 @@
 
 Stages find their work by NULL timestamps: `posts.scored_at IS NULL` is work for the scorer,
 `posts.evaluated_at IS NULL` (and scored) is work for watchlists/risk/incidents, and
-`outbox.status = 'pending'` is work for the dispatcher. So a killed process resumes where it stopped.
+`outbox.status IN ('pending', 'sending')` is work for the dispatcher. So a killed process resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -183,7 +183,11 @@ class Incident(Base):
 
 
 class OutboxRow(Base):
-    """An alert decided but maybe not yet delivered. Written before Slack is called; sent only on ok."""
+    """An alert decided but maybe not yet delivered. Written before Slack is called; sent only on ok.
+
+    Just before each call the row is committed as "sending": a process killed while Slack holds the message
+    leaves it so, and the next pass looks in the channel for the message (by this key) before sending again.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
@@ -193,11 +197,13 @@ class OutboxRow(Base):
     kind: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(100), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | dead | held
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sending | sent | dead | held …
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # when Slack was last called for it: a "sending" row looks for its message from here on after a crash
+    attempted_at: Mapped[datetime | None] = mapped_column(default=None)
     ts: Mapped[str | None] = mapped_column(String(50), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     # the route's quiet hours and digest cadence at enqueue time, so the dispatcher needs no watchlists

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:36:54.512811
+Create Date: 2026-11-22 12:06:56.867272
 """
 from alembic import op
 import sqlalchemy as sa
@@ -141,6 +141,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ts', sa.String(length=50), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('route_opts', sa.JSON(), nullable=True),
