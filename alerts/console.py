@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from datetime import datetime
 from typing import TextIO
 
 from alerts.privacy import mask_personal_data
@@ -38,6 +39,10 @@ class ConsoleNotifier:
                 ts = f"console.{self._counter:06d}"
             print(text, file=self.stream, flush=True)
         return Delivery(ok=True, channel=alert.channel or "console", ts=ts)
+
+    def find_sent(self, alert: Alert, since: datetime) -> Delivery | None:
+        """A terminal keeps no messages to look up: an alert cut short is printed again."""
+        return None
 
     def deliver_file(self, channel: str, png_bytes: bytes, title: str, thread_ts: str | None = None) -> Delivery:
         print(f"[file] {title} ({len(png_bytes):,} bytes PNG) → {channel or 'console'}", file=self.stream, flush=True)

@@ -12,6 +12,13 @@ slack_sdk's own retry handlers are switched off (``retry_handlers=[]``): the cal
 retries and backoff, so a message is never sent twice behind its back and a rate limit is never slept
 through inside the daemon's dispatch loop.
 
+Every post carries the alert's ``key`` in Slack message metadata (event type ``fangsiang_alert``).
+``find_sent(alert, since)`` looks for that key in the channel (or the thread, for replies) with
+``conversations.history`` / ``conversations.replies``, so a caller whose process died after Slack accepted a
+message, but before the answer was stored, can tell "it is there" from "it never arrived". That needs the
+``channels:history`` / ``groups:history`` scopes, and ``channels:read`` / ``groups:read`` to turn a
+``#name`` into the channel id those methods want.
+
 Config keys (notifier section): ``token`` (from ``FANGSIANG_SLACK_TOKEN``), ``base_url``, ``timeout``,
 ``mask_personal_data``, ``username``, ``interactive``, ``broadcast_escalations``.
 """
@@ -19,7 +26,8 @@ Config keys (notifier section): ``token`` (from ``FANGSIANG_SLACK_TOKEN``), ``ba
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from datetime import datetime
+from typing import Any, Callable, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -35,6 +43,12 @@ TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "s
 # When an edit target is gone (deleted, too old to edit), a fresh message keeps the incident visible.
 REPOST_ON = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 DEFAULT_RETRY_AFTER = 30.0  # Slack always sends Retry-After with 429; this covers a proxy that strips it
+METADATA_EVENT = "fangsiang_alert"
+# Our clock and Slack's may disagree a little; looking back this much further costs one page at most.
+CLOCK_SKEW_S = 300.0
+LOOKUP_PAGE = 200
+LOOKUP_MAX_PAGES = 20  # a channel busier than 4,000 messages since the attempt is not searched to the end
+T = TypeVar("T")
 
 
 class SlackNotifier:
@@ -66,7 +80,27 @@ class SlackNotifier:
             return self._update(alert, message)
         thread_ts = alert.thread_ts if alert.kind in ("escalation", "reply") else None
         broadcast = bool(thread_ts) and alert.kind == "escalation" and self.broadcast_escalations
-        return self._post(alert.channel, message, thread_ts=thread_ts, broadcast=broadcast)
+        return self._post(alert.channel, message, thread_ts=thread_ts, broadcast=broadcast, key=alert.key)
+
+    def find_sent(self, alert: Alert, since: datetime) -> Delivery | None:
+        """The message carrying ``alert.key`` posted since ``since``, as the ``Delivery`` its post would have
+        answered; None when there is none (it never reached Slack); ``ok=False`` when Slack could not be
+        asked (rate limit, outage, missing scope). Never raises.
+        """
+        if not alert.key:
+            return None
+        thread_ts = alert.thread_ts if alert.kind in ("escalation", "reply") else None
+
+        def lookup() -> Delivery | None:
+            channel = self._channel_id(alert.channel)
+            if channel is None:
+                return None  # no such channel visible to the bot: nothing can have been posted there
+            oldest = f"{since.timestamp() - CLOCK_SKEW_S:.6f}"
+            for message in self._messages_since(channel, oldest, thread_ts):
+                if _key_of(message) == alert.key:
+                    return Delivery(ok=True, channel=channel, ts=message.get("ts"))
+            return None
+        return _guard(alert.channel, lookup)
 
     def deliver_file(self, channel: str, png_bytes: bytes, title: str, thread_ts: str | None = None) -> Delivery:
         """Upload a PNG (e.g. the daily summary chart) into ``channel``, optionally inside a thread."""
@@ -81,9 +115,11 @@ class SlackNotifier:
 
     # -- internals ------------------------------------------------------------------------------------------
     def _post(self, channel: str, message: RenderedMessage, thread_ts: str | None = None,
-              broadcast: bool = False) -> Delivery:
+              broadcast: bool = False, key: str = "") -> Delivery:
         def post() -> Delivery:
             extra: dict[str, Any] = {}
+            if key:
+                extra["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
             if thread_ts:
                 extra["thread_ts"] = thread_ts
                 extra["reply_broadcast"] = broadcast
@@ -106,11 +142,52 @@ class SlackNotifier:
         if not result.ok and result.error in REPOST_ON:
             log.info("message %s gone (%s); posting incident %s again", alert.message_ts, result.error,
                      alert.incident_id)
-            return self._post(alert.channel, message)
+            return self._post(alert.channel, message, key=alert.key)
         return result
 
+    def _channel_id(self, channel: str) -> str | None:
+        """The id for a channel id or ``#name``; history methods refuse names, unlike chat.postMessage."""
+        if not channel.startswith("#"):
+            return channel
+        if channel in self._channel_ids:
+            return self._channel_ids[channel]
+        cursor = None
+        for _ in range(LOOKUP_MAX_PAGES):
+            response = self.client.conversations_list(types="public_channel,private_channel",
+                                                      exclude_archived=True, limit=LOOKUP_PAGE, cursor=cursor)
+            for found in response.get("channels") or []:
+                if found.get("name") == channel[1:]:
+                    self._channel_ids[channel] = found["id"]
+                    return str(found["id"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return None
 
-def _guard(channel: str, call: Callable[[], Delivery]) -> Delivery:
+    def _messages_since(self, channel: str, oldest: str, thread_ts: str | None) -> list[dict[str, Any]]:
+        """Messages (with metadata) in the channel, or in one thread, newer than ``oldest``, page by page."""
+        messages: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(LOOKUP_MAX_PAGES):
+            options = {"channel": channel, "oldest": oldest, "include_all_metadata": True, "limit": LOOKUP_PAGE,
+                       "cursor": cursor}
+            response = (self.client.conversations_replies(ts=thread_ts, **options) if thread_ts
+                        else self.client.conversations_history(**options))
+            messages += response.get("messages") or []
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return messages
+
+
+def _key_of(message: dict[str, Any]) -> str | None:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != METADATA_EVENT:
+        return None
+    return (metadata.get("event_payload") or {}).get("key")
+
+
+def _guard(channel: str, call: Callable[[], T]) -> T | Delivery:
     """Run one Slack call and translate every failure into a ``Delivery``."""
     try:
         return call()

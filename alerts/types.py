@@ -30,6 +30,9 @@ class Alert:
     items: tuple["Alert", ...] = ()  # for "digest" and "summary": the items listed
     previous_severity: str = ""  # for "escalation": the tier before this change, so the reply can say "high → critical"
     counts: dict[str, int] = field(default_factory=dict)  # for "summary": posts per sentiment label that day
+    # the sender's idempotency key; Slack keeps it in the message's metadata, so a message whose answer was
+    # lost (the process died mid-call) can be found again instead of being posted twice
+    key: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ def _post_message(srv: SlackTestServer, p: dict[str, Any], ephemeral: bool = Fal
         return {"ok": True, "message_ts": ts}
     message = {"ts": ts, "channel": channel, "text": p.get("text", ""), "blocks": _blocks(p.get("blocks")),
                "user": "U0BOT", "username": p.get("username")}
+    if p.get("metadata"):
+        message["metadata"] = _json(p["metadata"])
     if p.get("thread_ts"):
         parents = [m for m in srv._state.messages.get(channel, []) if m["ts"] == p["thread_ts"]]
         if not parents:
@@ -61,7 +63,39 @@ def _replies(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
     thread = [m for m in srv._state.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
     if not thread:
         return {"ok": False, "error": "thread_not_found"}
-    return {"ok": True, "messages": thread, "has_more": False}
+    return _page([m for m in thread if _after(m, p.get("oldest"))], p)
+
+
+def _history(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    """Top-level messages (and replies also sent to the channel) newer than ``oldest``, newest first."""
+    channel = srv._resolve(p.get("channel"), allow_name=False)
+    if channel is None:
+        return {"ok": False, "error": "channel_not_found"}
+    shown = [m for m in srv._state.messages.get(channel, [])
+             if (m.get("thread_ts") in (None, m["ts"]) or m.get("reply_broadcast")) and _after(m, p.get("oldest"))]
+    return _page(shown[::-1], p)
+
+
+def _list(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    known = srv.channels if srv.channels is not None else {cid: name for name, cid in srv._auto_ids.items()}
+    return _page([{"id": cid, "name": name, "is_channel": True} for cid, name in known.items()], p,
+                 key="channels")
+
+
+def _page(items: list[dict[str, Any]], p: dict[str, Any], key: str = "messages") -> dict[str, Any]:
+    """One page of ``items`` per ``limit``/``cursor`` (an offset here); metadata only when asked for, as Slack."""
+    start, limit = int(p.get("cursor") or 0), int(p.get("limit") or 100)
+    chunk = [dict(item) for item in items[start:start + limit]]
+    if not _truthy(p.get("include_all_metadata")):
+        for item in chunk:
+            item.pop("metadata", None)
+    more = start + limit < len(items)
+    return {"ok": True, key: chunk, "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+
+def _after(message: dict[str, Any], oldest: Any) -> bool:
+    return not oldest or float(message["ts"]) > float(oldest)
 
 
 def _get_upload_url(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
@@ -94,9 +128,16 @@ METHODS: dict[str, Callable[[SlackTestServer, dict[str, Any]], dict[str, Any]]] 
     "chat.postEphemeral": lambda srv, p: _post_message(srv, p, ephemeral=True),
     "chat.update": _update,
     "conversations.replies": _replies,
+    "conversations.history": _history,
+    "conversations.list": _list,
     "files.getUploadURLExternal": _get_upload_url,
     "files.completeUploadExternal": _complete_upload,
 }
+
+
+def _json(value: Any) -> Any:
+    # Form-encoded calls carry objects as JSON strings; JSON calls carry the objects themselves.
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _blocks(value: Any) -> list[dict[str, Any]]:

@@ -2,19 +2,24 @@
 
 The real ``slack_sdk.WebClient`` talks to it over HTTP on 127.0.0.1 when built with
 ``base_url=server.url + "/api/"``. It implements the methods fangsiang uses (auth.test, chat.postMessage,
-chat.update, chat.postEphemeral, conversations.replies and the three steps of files_upload_v2), keeps the
-posted messages for assertions, records every request, and can be told to fail: answer ``ratelimited``
-with HTTP 429 and ``Retry-After``, answer HTTP 500, or stop listening altogether and come back on the same
-port.
+chat.update, chat.postEphemeral, conversations.history / .replies / .list and the three steps of
+files_upload_v2), keeps the posted messages (with their ``metadata``) for assertions, records every request,
+and can be told to fail: answer ``ratelimited`` with HTTP 429 and ``Retry-After``, answer HTTP 500, stop
+listening altogether and come back on the same port, or accept a message and never answer (the moment a
+sender can die in: Slack has the message, the sender does not know).
+
+Message timestamps follow ``clock`` (real time unless a test passes its own), so ``oldest`` filters work.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.slack_methods import METHODS
@@ -25,6 +30,7 @@ class RecordedRequest:
     params: dict[str, Any]
     token: str | None
     status: int = 200  # what the server answered
+    answered: bool = True  # False when it was accepted and the answer held back (see hang_after_accepting)
 
 
 @dataclass
@@ -51,6 +57,7 @@ class _State:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     faults: list[_Fault] = field(default_factory=list)
+    hangs: dict[str, int] = field(default_factory=dict)  # method -> calls still to accept without answering
     counter: int = 0
 
 
@@ -61,9 +68,13 @@ class SlackTestServer:
     (names like ``#alerts`` resolve to their id). When ``None`` every channel exists.
     """
 
-    def __init__(self, token: str = "xoxb-test-token", channels: dict[str, str] | None = None) -> None:
+    def __init__(self, token: str = "xoxb-test-token", channels: dict[str, str] | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.token = token
         self.channels = channels
+        self.clock = clock
+        self.hung = threading.Event()  # set once a call was accepted and left unanswered
+        self._unhang = threading.Event()
         self._state = _State()
         self._auto_ids: dict[str, str] = {}  # "#name" -> made-up id, when no channels are configured
         self._lock = threading.Lock()
@@ -93,6 +104,7 @@ class SlackTestServer:
         return self
 
     def stop(self) -> None:
+        self._unhang.set()  # let held requests go, so their threads end
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -108,6 +120,7 @@ class SlackTestServer:
     def come_up(self) -> None:
         """Listen again on the same port, with all stored messages intact."""
         if self._httpd is None:
+            self._unhang.clear()
             self.start()
 
     def __enter__(self) -> "SlackTestServer":
@@ -131,6 +144,12 @@ class SlackTestServer:
         """The next ``count`` API calls answer HTTP 200 ``{"ok": false, "error": error}``."""
         with self._lock:
             self._state.faults += [_Fault(200, error) for _ in range(count)]
+
+    def hang_after_accepting(self, method: str = "chat.postMessage", count: int = 1) -> None:
+        """The next ``count`` calls to ``method`` take effect (a post is stored) but get no answer until the
+        server stops; ``hung`` is set when the first one arrives. The client sees a timeout, or dies waiting."""
+        with self._lock:
+            self._state.hangs[method] = self._state.hangs.get(method, 0) + count
 
     # -- accessors for assertions ------------------------------------------------------------------------
     @property
@@ -184,7 +203,8 @@ class SlackTestServer:
 
     def _next_ts(self) -> str:
         self._state.counter += 1
-        return f"1700000000.{self._state.counter:06d}"
+        seconds = self.clock().timestamp() if self.clock else time.time()
+        return f"{int(seconds)}.{self._state.counter:06d}"  # the counter keeps ts unique and increasing
 
     def _register_upload(self, filename: str) -> str:
         self._state.counter += 1
@@ -212,7 +232,17 @@ class SlackTestServer:
             action = METHODS.get(method)
             if action is None:
                 return 200, {"ok": False, "error": "unknown_method"}, {}
-            return 200, action(self, params), {}
+            answer = action(self, params)
+            if self._state.hangs.get(method):
+                self._state.hangs[method] -= 1
+                record.answered = False
+                self.hung.set()
+                return 0, answer, {}  # status 0: the handler holds the answer back
+            return 200, answer, {}
+
+    def hold_answer(self) -> None:
+        """Block a request handler until the server stops (called outside the lock)."""
+        self._unhang.wait()
 
     def store_upload(self, file_id: str, data: bytes) -> bool:
         with self._lock:
@@ -249,6 +279,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         token = auth[len("Bearer "):] if auth.startswith("Bearer ") else params.pop("token", None)
         status, body, headers = self.server_state.handle(path.path[len("/api/"):], params, token)
+        if status == 0:
+            self.server_state.hold_answer()
+            self.close_connection = True
+            return
         payload = json.dumps(body).encode() if body else b"<html><body>Server Error</body></html>"
         self._send(status, payload, "application/json" if body else "text/html", headers)
 
