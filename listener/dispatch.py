@@ -8,13 +8,18 @@ Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `
   exponentially per row; permanent errors and rows past `max_attempts` become `dead` and ops hears once;
 - a "new" message over the channel's hourly budget goes into the next digest instead (critical never does);
 - during a route's quiet hours only critical alerts notify; others are held for one catch-up digest.
-  Edits in place are not held: Slack does not notify anyone about an edit.
+  Edits in place are not held: Slack does not notify anyone about an edit;
+- a row is committed as "sending" before Slack is called. One still "sending" on a later pass was cut short
+  (the process died mid-call): the notifier's `find_sent` looks for its key in the channel first, and the row
+  is marked sent with the message found, or sent now when there is none. If the lookup itself fails the row
+  stays "sending" and backs off like a failed send, so it is neither lost nor posted twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+import logging
 from typing import Any, Callable, ContextManager, Protocol
 
 from alerts.types import Alert, Delivery
@@ -30,10 +35,14 @@ BACKOFF_CAP = timedelta(minutes=10)
 BATCH = 200
 
 SessionFactory = Callable[[], ContextManager[Any]]
+log = logging.getLogger(__name__)
 
 
 class Notifier(Protocol):
     def deliver(self, alert: Alert) -> Delivery: ...
+
+    # Optional: a notifier without it cannot look messages up, so a send cut short is simply sent again.
+    def find_sent(self, alert: Alert, since: datetime) -> Delivery | None: ...
 
 
 @dataclass
@@ -110,12 +119,51 @@ class Dispatcher:
                 incident.announced_at = None
             stats.to_digest += 1
             return "skip"
+        alert = replace(alert, key=row.idempotency_key)
+        if row.status == "sending":
+            outcome = self._reconcile(session, row, incident, alert, now, stats)
+            if outcome is not None:
+                return outcome
+        if not self._mark_sending(session, row, now):
+            return "blocked"
         delivery = self.notifier.deliver(alert)
         if delivery.ok:
             self._sent(session, row, incident, delivery, now)
             stats.sent += 1
             return "sent"
         return self._failed(session, row, delivery, now, stats)
+
+    def _reconcile(self, session: Any, row: OutboxRow, incident: Incident | None, alert: Alert, now: datetime,
+                   stats: DispatchStats) -> str | None:
+        """Settle a row whose last send was cut short; None when it must be sent (again) now."""
+        find_sent = getattr(self.notifier, "find_sent", None)
+        if find_sent is None or row.attempted_at is None:
+            return None
+        found = find_sent(alert, row.attempted_at)
+        if found is None:
+            return None  # Slack never took it
+        if found.ok:
+            log.info("%s alert %s was already in Slack (%s); not sending it again", row.kind, row.id, found.ts)
+            self._sent(session, row, incident, found, now, chart=False)
+            stats.sent += 1
+            return "sent"
+        if found.permanent:  # e.g. the history scopes are missing: a possible duplicate beats a lost alert
+            log.warning("cannot look up %s alert %s in Slack (%s); sending it again", row.kind, row.id, found.error)
+            return None
+        row.attempts += 1
+        return self._failed(session, row, found, now, stats)  # stays "sending": looked up again next time
+
+    def _mark_sending(self, session: Any, row: OutboxRow, now: datetime) -> bool:
+        """Commit "sending" before Slack is called, so a crash during the call is found out on restart.
+
+        Committing releases a PostgreSQL row lock; `reclaim` takes it back, and answers False when another
+        worker got the row in that moment (that worker then owns the send).
+        """
+        row.status, row.attempted_at = "sending", now
+        row.attempts += 1
+        attempts = row.attempts
+        session.commit()
+        return outbox_repo.reclaim(session, row.id, attempts) is not None
 
     def _no_parent(self, session: Any, row: OutboxRow, incident: Incident, critical: bool, now: datetime) -> str:
         if outbox_repo.has_live_new(session, incident.id):
@@ -130,18 +178,17 @@ class Dispatcher:
         return "skip"
 
     def _sent(self, session: Any, row: OutboxRow, incident: Incident | None, delivery: Delivery,
-              now: datetime) -> None:
+              now: datetime, chart: bool = True) -> None:
         row.status, row.sent_at, row.ts, row.last_error = "sent", now, delivery.ts, None
-        row.attempts += 1
         if incident is not None and row.kind in ("new", "update") and delivery.ts:
             if row.kind == "new" or delivery.ts != incident.message_ts:  # an edit may repost a deleted message
                 incident.message_ts = delivery.ts
                 incident.channel = delivery.channel or row.channel
-        if row.kind == "summary":
+        if row.kind == "summary" and chart:  # a summary found after a crash may have its chart already
             self._attach_chart(session, row, delivery, now)
 
     def _failed(self, session: Any, row: OutboxRow, delivery: Delivery, now: datetime, stats: DispatchStats) -> str:
-        row.attempts += 1
+        """Back off (or give up on) a row whose attempt, already counted, failed."""
         row.last_error = delivery.error or "delivery failed"
         if delivery.permanent or row.attempts >= self.alerting.max_attempts:
             row.status = "dead"

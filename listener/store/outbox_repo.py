@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from listener.store.models import OutboxRow
 
 TOP_LEVEL_KINDS = ("new", "digest", "summary", "escalation", "health")
+# "sending": Slack was called and no answer was recorded; the dispatcher looks the message up before resending
+OPEN_STATUSES = ("pending", "sending")
 
 
 def insert_once(session: Session, row: OutboxRow) -> OutboxRow | None:
@@ -36,17 +38,31 @@ def key_exists(session: Session, key: str) -> bool:
 
 
 def pending_rows(session: Session, limit: int) -> Sequence[OutboxRow]:
-    """Pending rows oldest first, due or not: later rows of an incident must wait behind a failing earlier one."""
-    query = select(OutboxRow).where(OutboxRow.status == "pending").order_by(OutboxRow.id).limit(limit)
+    """Rows still to deliver (pending or sending), oldest first, due or not: later rows of an incident must
+    wait behind a failing earlier one."""
+    query = select(OutboxRow).where(OutboxRow.status.in_(OPEN_STATUSES)).order_by(OutboxRow.id).limit(limit)
     return session.scalars(query).all()
 
 
 def claim(session: Session, row_id: int) -> OutboxRow | None:
-    """Lock one pending row for sending; None when gone, no longer pending, or (PostgreSQL) locked elsewhere."""
-    query = select(OutboxRow).where(OutboxRow.id == row_id, OutboxRow.status == "pending")
+    """Lock one pending or sending row; None when gone, delivered meanwhile, or (PostgreSQL) locked elsewhere."""
+    query = select(OutboxRow).where(OutboxRow.id == row_id, OutboxRow.status.in_(OPEN_STATUSES))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return session.scalars(query).first()
+
+
+def reclaim(session: Session, row_id: int, attempts: int) -> OutboxRow | None:
+    """Lock a row again right after its "sending" mark was committed (which released the lock).
+
+    None when another worker took it in between and moved it on (its attempt count changed): that worker
+    owns the send now. On PostgreSQL this waits for such a worker instead of skipping, so it sees the outcome.
+    """
+    query = select(OutboxRow).where(OutboxRow.id == row_id, OutboxRow.status == "sending",
+                                    OutboxRow.attempts == attempts)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).first()
 
 
 def coalescible_update(session: Session, incident_id: int) -> OutboxRow | None:
@@ -73,7 +89,7 @@ def rows_with_status(session: Session, status: str, *, incident_id: int | None =
 def has_live_new(session: Session, incident_id: int) -> bool:
     """Whether a "new" message for the incident is still on its way (so its replies should wait)."""
     query = select(OutboxRow.id).where(OutboxRow.incident_id == incident_id, OutboxRow.kind == "new",
-                                       OutboxRow.status == "pending")
+                                       OutboxRow.status.in_(OPEN_STATUSES))
     return session.scalar(query) is not None
 
 

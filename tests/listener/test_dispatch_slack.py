@@ -1,5 +1,6 @@
 """End to end through the real SlackNotifier (slack_sdk WebClient) and the local Slack test server:
-rate limits with Retry-After, HTTP 500s, and an hour-long outage lose, duplicate and reorder nothing."""
+rate limits with Retry-After, HTTP 500s, an hour-long outage, and a post Slack accepted without the answer
+arriving lose, duplicate and reorder nothing."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from tests.listener.test_incidents_world import World
 from tests.slack_server import SlackTestServer
 
 
-def _world(tmp_path: Path, server: SlackTestServer) -> World:
-    notifier = SlackNotifier(server.token, base_url=server.api_url, timeout=5)
-    return World(tmp_path, notifier=notifier)
+def _world(tmp_path: Path, server: SlackTestServer, timeout: float = 5) -> World:
+    notifier = SlackNotifier(server.token, base_url=server.api_url, timeout=timeout)
+    world = World(tmp_path, notifier=notifier)
+    server.clock = world.clock  # message ts on the world's clock, so "posted since the attempt" means something
+    return world
 
 
 def _thread_of_three(world: World) -> None:
@@ -76,3 +79,61 @@ def test_500s_and_an_hour_offline_lose_and_duplicate_nothing(tmp_path: Path,
         True, True, True]
     assert world.incident().message_ts == parent["ts"]
     assert {status for _, status, _ in world.outbox()} == {"sent"}
+
+
+def _statuses(world: World) -> list[tuple[str, str]]:
+    return [(kind, status) for kind, status, _ in world.outbox()]
+
+
+def _card_whose_answer_is_lost(tmp_path: Path, server: SlackTestServer) -> World:
+    """Slack stores the first card, but its answer never arrives (the sender times out after a second)."""
+    world = _world(tmp_path, server, timeout=1)
+    server.hang_after_accepting("chat.postMessage")
+    world.snapshot(comments=2)
+    world.post(0.7, start=True, text="ซิมโดนตัดโดยไม่แจ้ง")
+    world.dispatch()
+    assert len(server.messages("#care")) == 1 and _statuses(world) == [("new", "sending")]
+    return world
+
+
+def test_a_card_slack_took_without_answering_is_found_not_posted_again(tmp_path: Path,
+                                                                        slack_server: SlackTestServer) -> None:
+    world = _card_whose_answer_is_lost(tmp_path, slack_server)
+    world.clock.advance(minutes=5)
+    world.post(0.7, text="คอมเมนต์ที่หนึ่ง")
+    world.dispatch()
+    parent, *replies = slack_server.messages("#care")
+    assert world.incident().message_ts == parent["ts"]
+    assert [r["thread_ts"] for r in replies] == [parent["ts"]] and "หนึ่ง" in replies[0]["text"]
+    assert _statuses(world) == [("new", "sent"), ("reply", "sent")]
+
+
+def test_a_lookup_that_fails_keeps_the_row_until_it_can_tell(tmp_path: Path, slack_server: SlackTestServer) -> None:
+    world = _card_whose_answer_is_lost(tmp_path, slack_server)
+    world.post(0.7, text="คอมเมนต์ที่หนึ่ง")
+    for _ in range(3):  # Slack cannot be asked: neither posted again nor given up, and the reply waits
+        world.clock.advance(minutes=15)
+        slack_server.fail_server_error(count=1)
+        world.dispatch()
+    assert len(slack_server.messages("#care")) == 1
+    assert _statuses(world) == [("new", "sending"), ("reply", "pending")]
+    world.clock.advance(minutes=15)
+    world.dispatch()
+    parent, reply = slack_server.messages("#care")
+    assert reply["thread_ts"] == parent["ts"] == world.incident().message_ts
+    assert _statuses(world) == [("new", "sent"), ("reply", "sent")]
+
+
+def test_a_card_that_never_reached_slack_is_sent_after_the_lookup(tmp_path: Path,
+                                                                   slack_server: SlackTestServer) -> None:
+    world = _world(tmp_path, slack_server)
+    slack_server.go_down()
+    _thread_of_three(world)
+    world.dispatch()
+    assert _statuses(world)[0] == ("new", "sending")  # the call was made; whether Slack got it is unknown
+    slack_server.come_up()
+    world.clock.advance(minutes=5)
+    world.dispatch()
+    parent, *replies = slack_server.messages("#care")
+    assert "เน็ตล่มทั้งวัน" in parent["text"] and len(replies) == 2
+    assert world.incident().message_ts == parent["ts"]
