@@ -1,8 +1,9 @@
 """The alert outbox: every alert is written here before anything is sent, under an idempotency key, so a
 crash or a second run can neither lose nor repeat it.
 
-Row statuses: pending (to send) · sending (Slack called, answer not yet recorded) · sent · dead (gave up; ops told) · held (quiet hours) · digest (waits for
-its channel's next digest) · digested (went out inside a digest) · superseded (nothing left to send it to).
+Row statuses: pending (to send) · sending (Slack called, its answer not yet recorded) · sent · dead (gave up;
+ops told) · held (quiet hours) · digest (waits for its channel's next digest) · digested (went out inside a
+digest) · superseded (nothing left to send it to).
 Reads no config; callers pass the route options (`quiet_hours`, `digest_every`) to store with the row.
 """
 
