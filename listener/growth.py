@@ -32,10 +32,22 @@ class Growth:
                 "acceleration": round(self.acceleration, 1)}
 
 
+SPAN = 3 * WINDOW  # how far back growth looks: the last window, the one before it, and a reference point
+
+
 def thread_growth(session: Any, source: str, thread_id: str, now: datetime) -> Growth:
     """Growth of one thread as of `now` (snapshots read later than `now` are ignored)."""
-    snaps = incidents_repo.thread_snapshots(session, source, thread_id, since=now - 3 * WINDOW, until=now)
+    snaps = incidents_repo.thread_snapshots(session, source, thread_id, since=now - SPAN, until=now)
     return growth_of(snaps)
+
+
+def growth_in_window(snaps: Sequence[Any], thread_id: str, now: datetime) -> Growth:
+    """`thread_growth` from snapshots already read (the thread's, oldest first, from `now - SPAN` or earlier):
+    the same window, and the thread's own snapshots preferred over its comments' as the query does."""
+    since = now - SPAN
+    recent = [s for s in snaps if since <= s.read_at <= now]
+    own = [s for s in recent if s.external_id == thread_id]
+    return growth_of(own or recent)
 
 
 def growth_of(snaps: Sequence[Any]) -> Growth:

@@ -52,7 +52,7 @@ class AlertPlanner:
     def opened(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime,
                terms: list[str]) -> None:
         if self._worth_a_message(incident, route):
-            self._announce(session, incident, route, growth, now)
+            self._announce(session, incident, route, growth, now, fresh=True)
         else:
             self._digest_line(session, incident, route, growth, now)
 
@@ -101,13 +101,16 @@ class AlertPlanner:
     def _worth_a_message(self, incident: Incident, route: Route) -> bool:
         return route.digest_below is None or rank(incident.severity) >= rank(route.digest_below)
 
-    def _announce(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime) -> None:
+    def _announce(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime,
+                  fresh: bool = False) -> None:
         # severity decides mentions: a thread that opens at high or above pings the route at once
         mentions = route.mentions if rank(incident.severity) >= rank("high") else ()
         alert = incident_alert(incident, "new", growth, mentions=tuple(mentions))
         if enqueue(session, alert, key=alert_key(incident.id, incident.revision, "new"), now=now,
                    route_opts=route_opts(route)) is not None:
             incident.announced_at = now
+            if fresh:
+                return  # opened just now: it has no digest line to retire, so spare the query
             for line in outbox_repo.rows_with_status(session, "digest", incident_id=incident.id):
                 line.status = "superseded"  # it has its own message now
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from listener.config.alerting import SEVERITY_ORDER, AlertingConfig, Route, Tiers
 from listener.growth import Growth, thread_growth
@@ -19,6 +19,7 @@ from listener.incident_alerts import AlertPlanner, comment_key, rank
 from listener.risk import RiskAssessment, assess
 from listener.store import incidents_repo, outbox_repo
 from listener.store.models import Incident, PostRow
+from listener.thread_batch import ThreadBatch
 from sentiment.types import Verdict
 
 ACTIONS = ("acknowledge", "snooze", "not_relevant")
@@ -47,20 +48,28 @@ class IncidentEngine:
         self.clock = clock
         self.planner = AlertPlanner(alerting)
 
+    def batch(self, session: Any, threads: Iterable[tuple[str, str]]) -> ThreadBatch:
+        """Lock and read the given (source, thread_id)s once, for the `observe` calls of one batch of posts."""
+        return ThreadBatch(session, threads, self.clock())
+
     def observe(self, session: Any, post: PostRow, verdict: Verdict, watchlist: WatchlistLike,
-                matched_terms: Sequence[str] = ()) -> Incident | None:
-        """Take one new post (thread start or comment) of a watched thread into account."""
-        incidents_repo.lock_thread(session, post.source, post.thread_id)  # other workers see our decision
+                matched_terms: Sequence[str] = (), batch: ThreadBatch | None = None) -> Incident | None:
+        """Take one new post (thread start or comment) of a watched thread into account; `batch` (from
+        `self.batch`) holds what is known of its thread, which is otherwise locked and read here."""
+        if batch is None or not batch.covers(post.source, post.thread_id):
+            batch = self.batch(session, [(post.source, post.thread_id)])  # other workers see our decision
         now = self.clock()
-        growth = thread_growth(session, post.source, post.thread_id, now)
+        growth = batch.growth(session, post.source, post.thread_id, now)
         own = assess(verdict, watchlist.priority, growth, growth.engagement)
         counts = verdict.complaint >= watchlist.min_complaint or bool(verdict.cues)
-        incident = incidents_repo.find_incident(session, post.source, post.thread_id, watchlist.name)
+        incident = batch.incident(post.source, post.thread_id, watchlist.name)
         if incident is None:
             severity = self._severity(own.score, watchlist)
             if severity is None or not counts:
                 return None
-            return self._open(session, post, verdict, own, severity, growth, watchlist, matched_terms, now)
+            incident = self._open(session, post, verdict, own, severity, growth, watchlist, matched_terms, now)
+            batch.add(incident)
+            return incident
         if incident.not_relevant:
             return incident  # a person said so; nothing about this thread pings again
         driver = self._driver(session, incident, watchlist, growth)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from listener import metrics
 from listener.store import Store
 from listener.store.models import MatchRow, PostRow, VerdictRow
-from listener.store.posts_repo import (mark_evaluated, matches_of, posts_to_evaluate, posts_to_score,
-                                       thread_watchlists, verdict_of)
+from listener.store.posts_repo import (mark_evaluated, matches_of_posts, posts_to_evaluate, posts_to_score,
+                                       thread_watchlists, verdicts_of)
 from sentiment.types import Verdict
 
 log = logging.getLogger(__name__)
@@ -63,26 +63,28 @@ def evaluate_pending(store: Store, engine: Any, watchlists: Any, *, clock: Calla
     """Hand scored posts to the incident engine; return how many posts were evaluated."""
     with store.session() as session:
         rows = posts_to_evaluate(session, batch_size)
-        for row in rows:
-            if not row.backfill:
-                _observe(session, engine, watchlists, row)
+        live = [row.id for row in rows if not row.backfill]
+        # Read the batch's verdicts and matches, then its threads, in a few queries rather than a few per post.
+        verdicts, matches = verdicts_of(session, live), matches_of_posts(session, live)
+        observed = [row for row in rows if row.id in verdicts]
+        threads = engine.batch(session, [(row.source, row.thread_id) for row in observed]) if observed else None
+        for row in observed:
+            _observe(session, engine, watchlists, row, verdicts[row.id], matches.get(row.id, ()), threads)
         mark_evaluated(session, [row.id for row in rows], clock())
     return len(rows)
 
 
-def _observe(session: Any, engine: Any, watchlists: Any, row: PostRow) -> None:
-    verdict_row = verdict_of(session, row.id)
-    if verdict_row is None:
-        return
+def _observe(session: Any, engine: Any, watchlists: Any, row: PostRow, verdict_row: VerdictRow,
+             matches: Iterable[MatchRow], threads: Any) -> None:
     verdict = Verdict(lang=verdict_row.lang, label=verdict_row.label, probs=dict(verdict_row.probs),
                       complaint=verdict_row.complaint, cues=tuple(verdict_row.cues), model=verdict_row.model)
-    for match in matches_of(session, row.id):
+    for match in matches:
         watchlist = watchlists.get(match.watchlist)
         if watchlist is None:  # removed from the YAML since the post was matched
             continue
         extra = tuple(c for c in match.cues if c not in verdict.cues)
         seen = replace(verdict, cues=verdict.cues + extra) if extra else verdict
-        incident = engine.observe(session, row, seen, watchlist, tuple(match.terms))
+        incident = engine.observe(session, row, seen, watchlist, tuple(match.terms), threads)
         if incident is not None:
             match.risk, match.reason = incident.risk, incident.reason
 

@@ -6,7 +6,7 @@ Reads no config.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,37 @@ def thread_snapshots(session: Session, source: str, thread_id: str, *, since: da
             .order_by(Snapshot.read_at, Snapshot.id))
     own = session.scalars(base.where(Snapshot.external_id == thread_id)).all()
     return own if own else session.scalars(base).all()
+
+
+def snapshots_of_threads(session: Session, threads: Iterable[tuple[str, str]], *,
+                         since: datetime) -> dict[tuple[str, str], list[Snapshot]]:
+    """Every snapshot read since `since` of each (source, thread_id), oldest first, in one query per source
+    and chunk of threads: evaluation reads them once per batch instead of once per post."""
+    wanted = set(threads)
+    by_source: dict[str, list[str]] = {}
+    for source, thread_id in sorted(wanted):
+        by_source.setdefault(source, []).append(thread_id)
+    found: dict[tuple[str, str], list[Snapshot]] = {key: [] for key in wanted}
+    for source, ids in by_source.items():
+        for start in range(0, len(ids), 500):
+            query = (select(Snapshot).where(Snapshot.source == source, Snapshot.thread_id.in_(ids[start:start + 500]),
+                                            Snapshot.read_at >= since)
+                     .order_by(Snapshot.read_at, Snapshot.id))
+            for snap in session.scalars(query):
+                found[(snap.source, snap.thread_id)].append(snap)
+    return found
+
+
+def incidents_of_threads(session: Session, threads: Iterable[tuple[str, str]]) -> list[Incident]:
+    """Every incident (any watchlist, any status) of each (source, thread_id)."""
+    wanted = set(threads)
+    found: list[Incident] = []
+    for source in sorted({source for source, _ in wanted}):
+        ids = sorted(thread_id for s, thread_id in wanted if s == source)
+        for start in range(0, len(ids), 500):
+            query = select(Incident).where(Incident.source == source, Incident.thread_id.in_(ids[start:start + 500]))
+            found.extend(session.scalars(query))
+    return found
 
 
 def lock_thread(session: Session, source: str, thread_id: str) -> None:

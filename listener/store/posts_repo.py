@@ -62,12 +62,22 @@ def thread_watchlists(session: Session, source: str, thread_id: str) -> list[str
     return list(session.scalars(query))
 
 
-def matches_of(session: Session, post_id: int) -> Sequence[MatchRow]:
-    return session.scalars(select(MatchRow).where(MatchRow.post_id == post_id)).all()
+def verdicts_of(session: Session, post_ids: Sequence[int]) -> dict[int, VerdictRow]:
+    """Verdicts of many posts by post id, in one query per chunk rather than one per post."""
+    found: dict[int, VerdictRow] = {}
+    for chunk in _chunks(post_ids):
+        found.update((v.post_id, v) for v in session.scalars(select(VerdictRow).where(VerdictRow.post_id.in_(chunk))))
+    return found
 
 
-def verdict_of(session: Session, post_id: int) -> VerdictRow | None:
-    return session.get(VerdictRow, post_id)
+def matches_of_posts(session: Session, post_ids: Sequence[int]) -> dict[int, list[MatchRow]]:
+    """Matches of many posts by post id, each post's in watchlist order (a fixed order across backends)."""
+    found: dict[int, list[MatchRow]] = {}
+    for chunk in _chunks(post_ids):
+        query = select(MatchRow).where(MatchRow.post_id.in_(chunk)).order_by(MatchRow.post_id, MatchRow.watchlist)
+        for match in session.scalars(query):
+            found.setdefault(match.post_id, []).append(match)
+    return found
 
 
 def mark_evaluated(session: Session, post_ids: list[int], now: datetime) -> None:
@@ -80,6 +90,11 @@ def _claim(session: Session, query):  # type: ignore[no-untyped-def]
     if session.get_bind().dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True)
     return query
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    # keeps each IN list under the bound-parameter limits of every backend
+    return (ids[start:start + size] for start in range(0, len(ids), size))
 
 
 def _unique(posts: Iterable[Post]) -> list[Post]:
