@@ -2,7 +2,7 @@
 
 `fangsiang once` and `fangsiang run` run as real processes against pages served on 127.0.0.1 and a local
 Slack-compatible server; they are killed with SIGKILL in the middle of work (a listing page that is slow to
-come, a Slack call that is slow to be accepted) and started again. After the restart every served post is
+come, a Slack call that is slow to be accepted, a Slack call accepted but not yet answered) and started again. After the restart every served post is
 stored exactly once, the cursor has moved on, and Slack got exactly what an uninterrupted run sends, once
 and in the same order. Slack going away while the daemon runs only delays the alerts.
 """
@@ -222,6 +222,54 @@ def test_killed_while_slack_is_slow_sends_each_message_once_in_order(tmp_path: P
         _finish(_start(config, "once", slack))  # and nothing is left over for a later run
         assert _sent(slack) == expected
     outbox = _query(tmp_path / "crash.db", "SELECT status, count(*) FROM outbox GROUP BY status")
+    assert dict(outbox).keys() <= {"sent", "superseded", "digest"}
+
+
+# -- Slack has the message, the sender never hears back ----------------------------------------------------------
+
+class SilentSlack(SlackTestServer):
+    """Stores the n-th chat.postMessage like Slack does, then never answers it."""
+
+    def __init__(self, silent_at: int) -> None:
+        super().__init__()
+        self.silent_at = silent_at
+        self._posts = 0
+
+    def handle(self, method: str, params: dict[str, Any],
+               token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if method == "chat.postMessage":
+            with self._lock:
+                self._posts += 1
+                if self._posts == self.silent_at:
+                    self._state.hangs[method] = 1
+        return super().handle(method, params, token)
+
+
+def _channel(slack: SlackTestServer) -> list[tuple[str, bool]]:
+    """The channel as people read it: each message's text and whether it sits in a thread, oldest first."""
+    return [(m["text"], m.get("thread_ts") not in (None, m["ts"])) for m in slack.messages("#care")]
+
+
+@pytest.mark.parametrize("silent_at", [1, 2], ids=["first-card", "thread-reply"])
+def test_killed_after_slack_accepted_a_message_posts_it_once(tmp_path: Path, fixture_server: FixtureServer,
+                                                              silent_at: int) -> None:
+    _serve_site(fixture_server)
+    with SlackTestServer() as reference_slack:
+        _finish(_start(_config(tmp_path, "reference", fixture_server, reference_slack, True), "once", reference_slack))
+        expected, channel = _sent(reference_slack), _channel(reference_slack)
+
+    with SilentSlack(silent_at) as slack:
+        config = _config(tmp_path, "silent", fixture_server, slack, comments=True)
+        first = _start(config, "once", slack)
+        assert _wait_for(slack.hung.is_set), first.communicate(timeout=30)[0]
+        _kill(first)  # Slack holds the message; the outbox says only that it was being sent
+        assert len(slack.messages("#care")) == silent_at
+        _finish(_start(config, "once", slack))
+        assert _channel(slack) == channel
+        assert _sent(slack) == expected
+        keys = [m["metadata"]["event_payload"]["key"] for m in slack.messages("#care")]
+        assert len(keys) == len(set(keys)) == len(channel)
+    outbox = _query(tmp_path / "silent.db", "SELECT status, count(*) FROM outbox GROUP BY status")
     assert dict(outbox).keys() <= {"sent", "superseded", "digest"}
 
 
