@@ -6,19 +6,52 @@ parser choice and whitespace rules are the same for every source.
 
 from __future__ import annotations
 
+import html
 import re
+from typing import Callable, Mapping
 
 from bs4 import BeautifulSoup, Tag
+from bs4.filter import ElementFilter
 
-__all__ = ["Tag", "attr_of", "html_to_text", "parse_html", "select_one_text", "text_of"]
+__all__ = ["Keep", "Tag", "attr_of", "classes_of", "html_to_text", "parse_html", "select_one_text", "text_of"]
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
-def parse_html(body: str | bytes) -> BeautifulSoup:
+# (tag name, raw attributes) -> keep this element and everything inside it?
+Keep = Callable[[str, Mapping[str, object]], bool]
+
+
+class _KeepOnly(ElementFilter):
+    """Builds tree objects only for the elements `keep` accepts (with their whole subtrees); lxml still reads
+    the whole page, but the costly part, making Python objects for every node, is skipped for the rest."""
+
+    def __init__(self, keep: Keep) -> None:
+        super().__init__()
+        self.keep = keep
+
+    @property
+    def includes_everything(self) -> bool:
+        return False
+
+    def allow_tag_creation(self, nsprefix: str | None, name: str, attrs: Mapping[str, object] | None) -> bool:
+        return self.keep(name, attrs or {})
+
+    def allow_string_creation(self, string: str) -> bool:
+        return False  # text outside every kept element
+
+
+def parse_html(body: str | bytes, only: Keep | None = None) -> BeautifulSoup:
+    """The document tree; with `only`, just the elements it accepts, as children of the root in page order."""
     # lxml is fast and forgiving with the unclosed tags forum pages are full of.
-    return BeautifulSoup(body, "lxml")
+    return BeautifulSoup(body, "lxml", parse_only=_KeepOnly(only) if only else None)
+
+
+def classes_of(attrs: Mapping[str, object]) -> set[str]:
+    """The `class` names among raw attributes, as `only` filters of `parse_html` receive them."""
+    value = attrs.get("class") or ""
+    return set(value.split() if isinstance(value, str) else value)  # type: ignore[arg-type]
 
 
 def text_of(element: Tag | None) -> str:

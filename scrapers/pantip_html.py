@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Mapping
 
 from scrapers.base import Engagement, Post, ScrapeError
-from scrapers.html import Tag, attr_of, parse_html, text_of
+from scrapers.html import Tag, attr_of, classes_of, parse_html, text_of
 from scrapers.pantip_parse import EMOTIONS, KIND, SITE, guarded, topic_url
 from scrapers.pantip_time import bangkok_utime_to_utc, thai_date_to_utc
 
 _TOPIC_ID = re.compile(r"/topic/(\d+)")
 _NUMBER = re.compile(r"-?\d[\d,]*")
+_MAIN = "div.display-post-wrapper.main-post"
 
 
 class TopicDeleted(ScrapeError):
@@ -55,10 +57,25 @@ class TopicPage:
 @guarded
 def parse_topic_html(body: str | bytes, tid: str | int | None = None) -> TopicPage:
     """Main post of a topic page: title, story text, author, time, tags, votes and emotions."""
-    soup = parse_html(body)
+    # Only the main post and a few marker elements become tree objects: building the comments' markup (most of
+    # a rendered page; they are read from the JSON API) cost as much as everything else together.
+    soup = parse_html(body, only=_needed)
+    if soup.select_one(_MAIN) is None:  # not the usual layout: read the whole page as it comes
+        soup = parse_html(body)
+    return _topic_page(soup, tid)
+
+
+def _needed(name: str, attrs: Mapping[str, object]) -> bool:
+    """The elements `_topic_page` reads outside the main post, and the main post itself."""
+    classes = classes_of(attrs)
+    return (name in ("link", "meta") or attrs.get("id") == "last-pageing" or "callback-status" in classes
+            or {"display-post-wrapper", "main-post"} <= classes)
+
+
+def _topic_page(soup: Tag, tid: str | int | None) -> TopicPage:
     tid = str(tid) if tid is not None else _topic_id(soup)
     deleted = soup.select_one("div.callback-status")
-    main = soup.select_one("div.display-post-wrapper.main-post") or soup
+    main = soup.select_one(_MAIN) or soup
     title_el = main.select_one(".display-post-title")
     if deleted is not None and title_el is None:
         raise TopicDeleted(tid, text_of(deleted))
@@ -81,7 +98,7 @@ def _topic_id(soup: Tag) -> str:
         match = _TOPIC_ID.search(attr_of(candidate, "href") or attr_of(candidate, "content"))
         if match:
             return match.group(1)
-    main = soup.select_one("div.display-post-wrapper.main-post")
+    main = soup.select_one(_MAIN)
     match = re.fullmatch(r"topic-(\d+)", attr_of(main, "id"))
     if match:
         return match.group(1)
