@@ -7,6 +7,7 @@ parser choice and whitespace rules are the same for every source.
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from typing import Callable, Mapping
 
@@ -60,16 +61,60 @@ def text_of(element: Tag | None) -> str:
         return ""
     for br in element.find_all("br"):
         br.replace_with("\n")
-    text = _SPACES.sub(" ", element.get_text())
-    lines = [line.strip() for line in text.split("\n")]
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    return _tidy(element.get_text())
 
 
 def html_to_text(fragment: str) -> str:
     """Text of an HTML fragment such as a comment `message` from a JSON API."""
     if "<" not in fragment and "&" not in fragment:
         return fragment.strip()
+    if _BR_AND_ENTITIES_ONLY.fullmatch(fragment):
+        text = _plain_text(fragment)
+        if text is not None:
+            return text
     return text_of(parse_html(f"<div>{fragment}</div>").div)
+
+
+def _tidy(text: str) -> str:
+    text = _SPACES.sub(" ", text)
+    lines = [line.strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+# Most comments are text with line breaks and a few entities; building a tree for those costs more than the
+# rest of their parsing. This path gives the same text as the parser, so it excludes what lxml rewrites:
+# carriage returns and control characters (normalised or dropped) and any other markup.
+_BR_AND_ENTITIES_ONLY = re.compile(
+    r"(?:[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+    r"|<br\s*/?>|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,7});)*", re.I)
+_BR = re.compile(r"<br\s*/?>", re.I)
+_ENTITY = re.compile(r"&#?[0-9a-zA-Z]+;")
+
+
+def _plain_text(fragment: str) -> str | None:
+    """`fragment`'s text with `<br>` as line breaks, or None for an entity lxml would treat otherwise."""
+    decoded = []
+    for entity in _ENTITY.findall(fragment):
+        if entity[1] == "#":
+            point = int(entity[3:-1], 16) if entity[2] in "xX" else int(entity[2:-1])
+            if not _keeps_code_point(point):
+                return None
+        elif entity[1:-1] not in _KNOWN_ENTITIES:  # HTML5-only names stay literal in lxml
+            return None
+        decoded.append(html.unescape(entity))
+    parts = _ENTITY.split(_BR.sub("\n", fragment))
+    return _tidy("".join(p + d for p, d in zip(parts, decoded + [""])))
+
+
+def _keeps_code_point(point: int) -> bool:
+    """Whether lxml turns `&#point;` into that very character (not controls, surrogates, non-characters)."""
+    if point in (9, 10):
+        return True
+    return (32 <= point <= 0x10FFFF and point != 127 and not 0xD800 <= point <= 0xDFFF
+            and not 0xFDD0 <= point <= 0xFDEF and point & 0xFFFE != 0xFFFE)
+
+
+_KNOWN_ENTITIES = frozenset(html.entities.name2codepoint) | {"apos"}
 
 
 def select_one_text(root: Tag, selector: str) -> str:
