@@ -17,9 +17,9 @@ Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-import logging
 from typing import Any, Callable, ContextManager, Protocol
 
 from alerts.types import Alert, Delivery
@@ -104,7 +104,10 @@ class Dispatcher:
             return "blocked"
         alert = alert_from_payload(row.payload)
         critical = alert.severity == "critical"
-        if row.kind in NOTIFYING_KINDS and not critical and in_quiet_hours(row.route_opts, now):
+        # A "sending" row passed the quiet-hours and budget checks on its first try and may already be in
+        # Slack: holding it or folding it into a digest now could show it twice.
+        first_try = row.status == "pending"
+        if first_try and row.kind in NOTIFYING_KINDS and not critical and in_quiet_hours(row.route_opts, now):
             row.status = "held"
             stats.held += 1
             return "held"
@@ -113,13 +116,17 @@ class Dispatcher:
             if incident.message_ts is None:
                 return self._no_parent(session, row, incident, critical, now)
             alert = _attach(alert, row, incident)
-        if row.kind == "new" and not critical and self._over_budget(session, row.channel, now):
+        if first_try and row.kind == "new" and not critical and self._over_budget(session, row.channel, now):
             row.status = "digest"  # the next digest carries it; the channel stays readable
             if incident is not None:
                 incident.announced_at = None
             stats.to_digest += 1
             return "skip"
-        alert = replace(alert, key=row.idempotency_key)
+        return self._send(session, row, incident, replace(alert, key=row.idempotency_key), now, stats)
+
+    def _send(self, session: Any, row: OutboxRow, incident: Incident | None, alert: Alert, now: datetime,
+              stats: DispatchStats) -> str:
+        """Deliver one row, after making sure an earlier try that was cut short did not already deliver it."""
         if row.status == "sending":
             outcome = self._reconcile(session, row, incident, alert, now, stats)
             if outcome is not None:

@@ -4,10 +4,12 @@ arriving lose, duplicate and reorder nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timezone
 from pathlib import Path
 
 from alerts.slack import SlackNotifier
-from tests.listener.test_incidents_world import World
+from listener.config.alerting import QuietHours, Route
+from tests.listener.test_incidents_world import World, Wl
 from tests.slack_server import SlackTestServer
 
 
@@ -137,3 +139,23 @@ def test_a_card_that_never_reached_slack_is_sent_after_the_lookup(tmp_path: Path
     parent, *replies = slack_server.messages("#care")
     assert "เน็ตล่มทั้งวัน" in parent["text"] and len(replies) == 2
     assert world.incident().message_ts == parent["ts"]
+
+
+def test_a_card_cut_short_just_before_quiet_hours_is_not_held_and_sent_again(tmp_path: Path,
+                                                                           slack_server: SlackTestServer) -> None:
+    world = _world(tmp_path, slack_server, timeout=1)
+    world.wl = Wl(route=Route(channel="#care", mentions=(), digest_below=None,
+                              quiet_hours=QuietHours(start=time(22, 0), end=time(7, 0), tz="Asia/Bangkok")))
+    world.clock.now = datetime(2026, 11, 20, 14, 55, tzinfo=timezone.utc)  # 21:55 in Bangkok
+    slack_server.hang_after_accepting("chat.postMessage")
+    world.snapshot(comments=2)
+    world.post(0.7, start=True)
+    world.dispatch()
+    world.clock.advance(minutes=15)  # quiet hours have begun; the card is in Slack already
+    world.dispatch()
+    world.clock.now = datetime(2026, 11, 21, 0, 5, tzinfo=timezone.utc)  # 07:05: catch-up time
+    world.dispatch()
+    world.clock.advance(minutes=5)
+    world.dispatch()
+    assert len(slack_server.messages("#care")) == 1
+    assert _statuses(world) == [("new", "sent")]
