@@ -17,6 +17,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from sentiment import mixture
 from sentiment.cues import CueFinder
 from sentiment.features import FeatureConfig, batch_char_keys, gram_keys, word_grams
 from sentiment.lang import detect
@@ -42,6 +43,7 @@ class _LangHead:
     temperature: float
     complaint_column: int | None
     platt: tuple[float, float]
+    mixture: dict | None = None  # column layout of the domain experts and gate (`sentiment.mixture`)
 
     def _feature_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every known feature occurrence in the batch, repeats included."""
@@ -53,7 +55,8 @@ class _LangHead:
         if not cfg.use_words:
             return rows, ids
         get = self.word_vocab.get
-        found = [[i for i in map(get, word_grams(t.lower(), cfg.word_max)) if i is not None] for t in texts]
+        grams = (word_grams(t.lower(), cfg.word_max, cfg.chinese_words) for t in texts)
+        found = [[i for i in map(get, g) if i is not None] for g in grams]
         word_rows = np.repeat(np.arange(len(texts)), [len(f) for f in found])
         word_ids = np.fromiter((i for f in found for i in f), dtype=np.int64, count=len(word_rows))
         return np.concatenate([rows, word_rows]), np.concatenate([ids, word_ids])
@@ -85,6 +88,9 @@ def _load_head(archive: Mapping[str, np.ndarray], lang: str, entry: dict, labels
     keys = gram_keys([grams[i] for i in char_cols])
     order = np.argsort(keys)
     complaint = entry["complaint"]
+    if entry["features"].get("chinese_words"):
+        # jieba reads its dictionary (about a second) on first use: pay that at load, not on the first Chinese post.
+        word_grams("预热", 1, chinese=True)
     return _LangHead(
         char_keys=keys[order],
         char_cols=char_cols[order],
@@ -97,6 +103,7 @@ def _load_head(archive: Mapping[str, np.ndarray], lang: str, entry: dict, labels
         temperature=float(entry["temperature"]),
         complaint_column=complaint.get("column"),
         platt=tuple(complaint.get("platt", (1.0, 0.0))),
+        mixture=entry.get("mixture"),
     )
 
 
@@ -146,7 +153,7 @@ class EmbeddedModel:
     def _score(self, head: _LangHead, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         raw = head.scores(texts)
         k = len(head.class_index)
-        sub = raw[:, :k] / head.temperature
+        sub = (mixture.mix_scores(raw, head.mixture) if head.mixture else raw[:, :k]) / head.temperature
         sub = np.exp(sub - sub.max(axis=1, keepdims=True))
         sub /= sub.sum(axis=1, keepdims=True)
         probs = np.zeros((len(texts), len(self.labels)))

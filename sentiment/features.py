@@ -2,7 +2,7 @@
 
 Training (`sentiment.train`) and inference (`sentiment.embedded`) both call `extract`, so the two can never
 drift apart. The feature configuration (n-gram ranges) is stored in the model header and passed back in.
-Words come from `tokenize.model_words` (nlpo3 for Thai; Chinese relies on character n-grams alone).
+Words come from `tokenize.model_words` (nlpo3 for Thai; jieba for Chinese where the config asks for it).
 Word features carry a "\\x01" prefix so that a word never shares a column with an identical character n-gram.
 """
 
@@ -27,6 +27,7 @@ class FeatureConfig:
     char_max: int = 4
     word_max: int = 2  # 1 = unigrams only, 2 = plus bigrams
     use_words: bool = True
+    chinese_words: bool = False  # segment Han runs with jieba (Chinese heads only: it is the slowest step)
 
     def to_dict(self) -> dict[str, int | bool]:
         return asdict(self)
@@ -39,9 +40,9 @@ def char_ngrams(text: str, lo: int, hi: int) -> list[str]:
     return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(size - n + 1)]
 
 
-def word_grams(text: str, max_n: int) -> list[str]:
+def word_grams(text: str, max_n: int, chinese: bool = False) -> list[str]:
     """Prefixed word unigrams (and bigrams when max_n >= 2), emoji included as words."""
-    toks = model_words(text) + _EMOJI.findall(text)
+    toks = model_words(text, chinese) + _EMOJI.findall(text)
     grams = ["\x01" + t for t in toks]
     if max_n >= 2:
         grams.extend(f"\x01{a}\x02{b}" for a, b in zip(toks, toks[1:]))
@@ -53,7 +54,7 @@ def extract(normalized_text: str, config: FeatureConfig) -> list[str]:
     text = normalized_text.lower()
     grams = char_ngrams(text, config.char_min, config.char_max)
     if config.use_words:
-        grams.extend(word_grams(text, config.word_max))
+        grams.extend(word_grams(text, config.word_max, config.chinese_words))
     return grams
 
 

@@ -69,3 +69,11 @@ def test_model_words_segment_thai_and_leave_chinese_to_characters() -> None:
     from sentiment.tokenize import model_words
 
     assert model_words("เน็ตใช้ไม่ได้ค่ะ KFC 外卖") == ["เน็ต", "ใช้ไม่ได้", "ค่ะ", "kfc"]
+
+
+def test_model_words_segment_chinese_only_when_asked() -> None:
+    from sentiment.tokenize import model_words
+
+    assert model_words("外卖太慢了 ok") == ["ok"]
+    chinese = model_words("外卖太慢了 ok", chinese=True)
+    assert chinese[-1] == "ok" and "外卖" in chinese and "".join(chinese[:-1]) == "外卖太慢了"

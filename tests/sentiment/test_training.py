@@ -20,6 +20,8 @@ VOCAB = {
                    "positive": ["thanks", "great", "love"]},
     "en-complaints": {"complaint": ["broken", "refund", "worst"], "not_complaint": ["hello", "nice", "cool"]},
     "zh-waimai10k": {"negative": ["太慢", "难吃", "凉了"], "positive": ["好吃", "很快", "满意"]},
+    # A second Chinese corpus, so the mixture of domain experts and its gate are trained and stored too.
+    "zh-online-shopping": {"negative": ["退货", "质量差", "假货"], "positive": ["正品", "划算", "满意"]},
 }
 FILLER = {"th": ["ครับ", "ค่ะ", "ร้าน"], "en": ["the", "my", "is"], "zh": ["这个", "外卖", "的"]}
 
@@ -50,6 +52,8 @@ def test_training_writes_a_loadable_model(tmp_path: Path) -> None:
     assert verdicts[0].label == "negative"
     assert verdicts[1].complaint > 0.5
     assert verdicts[2].label == "positive"
+    assert model.header["langs"]["zh"]["mixture"]["size"] == 2
+    assert model.predict(["这个 假货 的"])[0].label == "negative"
 
 
 def test_permissive_variant_only_has_thai_heads(tmp_path: Path) -> None:
