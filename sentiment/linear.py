@@ -1,4 +1,5 @@
-"""Fitting the linear heads (training only: imports scikit-learn, never loaded at inference time).
+"""Fitting the linear heads and their vocabularies (training only: the one home of scikit-learn, never
+loaded at inference time).
 
 Heads are one-vs-rest logistic regressions (liblinear: deterministic); `fit_mixture` fits the expert heads
 and the domain gate of `sentiment.mixture`.
@@ -6,8 +7,16 @@ and the domain gate of `sentiment.mixture`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+
+
+def tfidf_vectorizer(**options: Any) -> TfidfVectorizer:
+    """The TF-IDF vocabulary fitter used for every head (options as scikit-learn's TfidfVectorizer)."""
+    return TfidfVectorizer(**options)
 
 
 def nb_ratio(x, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:

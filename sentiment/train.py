@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from sentiment import calibrate, mixture
 from sentiment.corpora import CORPORA, LABELS, PERMISSIVE, Corpus, load_split
 from sentiment.features import FeatureConfig, extract
-from sentiment.linear import fit_linear, fit_mixture
+from sentiment.linear import fit_linear, fit_mixture, tfidf_vectorizer
 from sentiment.normalize import normalize
 
 VERSION = "2026.1"
@@ -117,7 +116,7 @@ def _vectorize(data: Path, corpora: list[Corpus], spec: LangSpec, classes: tuple
         if corpus.evaluated:
             dtexts, dy = load_split(data, corpus, "dev")
             dev_feats[corpus.name] = (featurize(dtexts, spec.features), _encode(corpus, dy, classes))
-    vec = TfidfVectorizer(analyzer=_identity, min_df=2, max_features=spec.max_features, sublinear_tf=True,
+    vec = tfidf_vectorizer(analyzer=_identity, min_df=2, max_features=spec.max_features, sublinear_tf=True,
                           dtype=np.float32)
     x_all = vec.fit_transform(feats)
     del feats
