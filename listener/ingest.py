@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from listener import health, metrics
 from listener.config.schema import HealthConfig, SourceConfig
@@ -21,6 +21,7 @@ from listener.store.sources_repo import source_state
 from scrapers.base import FetchResult, Post, ScrapeError
 
 log = logging.getLogger(__name__)
+MAX_VALIDATORS = 500  # ETag/Last-Modified pairs kept per source
 
 
 @dataclass
@@ -36,14 +37,18 @@ def ingest_source(store: Store, source: SourceConfig, scraper: object, *, health
                   clock: Callable[[], datetime],
                   on_health: Callable[[object, HealthEvent], None] | None = None) -> IngestResult:
     """Fetch from the stored cursor, store new posts and the new cursor; record health either way."""
+    http = getattr(scraper, "http", None)
     with store.session() as session:
-        cursor = source_state(session, source.name, source.kind).cursor
+        state = source_state(session, source.name, source.kind)
+        cursor = state.cursor
+        if http is not None and state.http_validators:  # conditional GETs survive a restart
+            http.import_validators(state.http_validators)
     first_run = cursor is None
     try:
         fetched: FetchResult = scraper.fetch(cursor)  # type: ignore[attr-defined]
     except Exception as exc:  # one source's failure must never stop the others
         return _record_failure(store, source, exc, health_config, clock, on_health)
-    return _record_success(store, source, fetched, first_run, health_config, clock, on_health)
+    return _record_success(store, source, fetched, first_run, health_config, clock, on_health, http)
 
 
 def store_thread_posts(store: Store, posts: list[Post], *, clock: Callable[[], datetime]) -> int:
@@ -56,7 +61,7 @@ def store_thread_posts(store: Store, posts: list[Post], *, clock: Callable[[], d
 
 def _record_success(store: Store, source: SourceConfig, fetched: FetchResult, first_run: bool,
                     health_config: HealthConfig, clock: Callable[[], datetime],
-                    on_health: Callable[[object, HealthEvent], None] | None) -> IngestResult:
+                    on_health: Callable[[object, HealthEvent], None] | None, http: Any = None) -> IngestResult:
     now = clock()
     posts = _stamped(fetched.posts, source.name)
     with store.session() as session:
@@ -65,6 +70,8 @@ def _record_success(store: Store, source: SourceConfig, fetched: FetchResult, fi
         record_snapshots(session, posts)
         state = source_state(session, source.name, source.kind)
         state.cursor = fetched.cursor
+        if http is not None:  # saved with the cursor they belong to
+            state.http_validators = dict(list(http.export_validators().items())[-MAX_VALIDATORS:])
         health.record_success(state, new_posts=len(new), now=now)
         event = health.assess(state, interval=source.schedule.interval(), config=health_config, now=now)
         if event and on_health:

@@ -56,6 +56,7 @@ class SourceState(Base):
     kind: Mapped[str] = mapped_column(String(50))
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     thread_cursors: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # thread id -> cursor
+    http_validators: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # URL -> ETag/Last-Modified
     last_run_at: Mapped[datetime | None] = mapped_column(default=None)
     last_success_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:06:56.867272
+Create Date: 2026-11-22 12:46:02.683719
 """
 from alembic import op
 import sqlalchemy as sa
@@ -99,6 +99,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=50), nullable=False),
     sa.Column('cursor', sa.JSON(), nullable=True),
     sa.Column('thread_cursors', sa.JSON(), nullable=True),
+    sa.Column('http_validators', sa.JSON(), nullable=True),
     sa.Column('last_run_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error_at', sa.DateTime(timezone=True), nullable=True),
