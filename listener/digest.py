@@ -7,6 +7,7 @@ Reads config keys `alerting.timezone`, `alerting.default_channel`, and each outb
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
@@ -72,7 +73,8 @@ def release_held(session: Any, now: datetime) -> int:
                 _unannounce(session, row.incident_id)
         title = f"While quiet hours were on: {len(rows)} held alert(s)"
         # route options left out on purpose: the catch-up itself must never be held again
-        enqueue(session, digest_alert(channel, _latest_per_incident(items), title),
+        lines = [_current(session, alert) for alert in _latest_per_incident(items)]
+        enqueue(session, digest_alert(channel, lines, title),
                 key=f"catchup:{channel}:{rows[0].id}", now=now)
     return len(groups)
 
@@ -128,6 +130,15 @@ def _latest_per_incident(entries: Sequence[OutboxRow | Alert]) -> list[Alert]:
         alert = entry if isinstance(entry, Alert) else alert_from_payload(entry.payload)
         latest[alert.incident_id or f"_{index}"] = alert
     return list(latest.values())
+
+
+def _current(session: Any, alert: Alert) -> Alert:
+    """A held line shows its incident as it is now, not as it was when the line was held."""
+    incident = incidents_repo.get_incident(session, alert.incident_id) if alert.incident_id else None
+    if incident is None:
+        return alert
+    return replace(alert, title=incident.title, risk=incident.risk, severity=incident.severity,
+                   reason=incident.reason, revision=incident.revision)
 
 
 def _unannounce(session: Any, incident_id: int) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from alerts.types import Delivery
 from listener.config.alerting import AlertingConfig, QuietHours, Route, Tiers
 from listener.digest import enqueue_daily_summaries
+from listener.store import incidents_repo
 from listener.outbox import alert_from_payload, alert_to_payload
 from listener.store import outbox_repo
 from listener.store.models import MatchRow
@@ -35,6 +36,8 @@ def test_quiet_hours_hold_all_but_critical_then_one_catch_up_digest(tmp_path: Pa
     world.dispatch()
     assert len(world.notifier.alerts) == 1
 
+    with world.store.session() as s:  # the thread kept growing after its lines were held
+        incidents_repo.find_incident(s, "pantip", "A", world.wl.name).risk = 0.77
     world.clock.now = datetime(2026, 11, 21, 0, 5, tzinfo=timezone.utc)  # 07:05 in Bangkok
     world.dispatch()
     world.clock.advance(minutes=5)
@@ -43,6 +46,8 @@ def test_quiet_hours_hold_all_but_critical_then_one_catch_up_digest(tmp_path: Pa
     catch_up = world.notifier.alerts[1]
     assert catch_up.channel == "#care" and {i.incident_id for i in catch_up.items} == {1, 2}
     assert "quiet hours" in catch_up.title
+    line_a = next(i for i in catch_up.items if i.incident_id == 1)
+    assert line_a.risk == 0.77  # the incident as it is at release, not as it was when held
 
 
 def test_over_the_hourly_budget_new_threads_go_to_the_digest(tmp_path: Path) -> None:
