@@ -115,8 +115,10 @@ def build_scrapers(loaded: LoadedConfig, watchlists: Any) -> dict[str, Any]:
 def build_http(defaults: HttpSettings, override: HttpSettings) -> Any:
     from scrapers.http import HttpClient, HttpPolicy
 
+    from listener import shutdown
+
     settings = {**defaults.model_dump(exclude_none=True), **override.model_dump(exclude_none=True)}
-    return HttpClient(HttpPolicy(**settings))
+    return HttpClient(HttpPolicy(**settings), sleep=shutdown.sleep)
 
 
 def _with_watchlist_queries(source: SourceConfig, options: Any, watchlists: Any) -> Any:

@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     default_level = "WARNING" if args.command in ("demo", "score", "eval", "check") else "INFO"
     logging.basicConfig(level=getattr(logging, args.log_level or default_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("alembic", "httpx", "httpcore", "apscheduler.executors"):  # one line per request is noise
+    for chatty in ("alembic", "httpx", "httpcore", "apscheduler"):  # one line per request is noise
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)

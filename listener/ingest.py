@@ -15,6 +15,7 @@ from typing import Any, Callable
 from listener import health, metrics
 from listener.config.schema import HealthConfig, SourceConfig
 from listener.health import HealthEvent
+from listener.shutdown import ShuttingDown
 from listener.store import Store
 from listener.store.posts_repo import insert_new_posts, record_snapshots
 from listener.store.sources_repo import source_state
@@ -46,6 +47,9 @@ def ingest_source(store: Store, source: SourceConfig, scraper: object, *, health
     first_run = cursor is None
     try:
         fetched: FetchResult = scraper.fetch(cursor)  # type: ignore[attr-defined]
+    except ShuttingDown:
+        log.info("source %s: interrupted by shutdown; it resumes from the same cursor next time", source.name)
+        return IngestResult(source.name, error="interrupted by shutdown")
     except Exception as exc:  # one source's failure must never stop the others
         return _record_failure(store, source, exc, health_config, clock, on_health)
     return _record_success(store, source, fetched, first_run, health_config, clock, on_health, http)

@@ -28,6 +28,12 @@ SCORE_SECONDS = Histogram("fangsiang_score_batch_seconds", "Time to score one ba
 
 def serve(host: str, port: int) -> None:
     """Expose /metrics on host:port (a daemon thread). Port 0 disables."""
-    if port:
+    if not port:
+        return
+    try:
         start_http_server(port, addr=host, registry=REGISTRY)
-        log.info("metrics on http://%s:%d/metrics", host, port)
+    except OSError as exc:  # the daemon matters more than its metrics: say so and go on
+        log.error("metrics not served: cannot listen on %s:%d (%s); set metrics.port or metrics.enabled",
+                  host, port, exc.strerror or exc)
+        return
+    log.info("metrics on http://%s:%d/metrics", host, port)

@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from listener import shutdown
 from listener.config.schema import Schedule, parse_duration
 from listener.pipeline import Pipeline
 
@@ -33,6 +34,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event | None = None) -> int:
     log.info("fangsiang running: %d sources; Ctrl-C or SIGTERM stops it", len(pipeline.parts.sources))
     stop.wait()
     log.info("stopping: waiting for running jobs to finish")
+    shutdown.STOPPING.set()  # sources waiting out a retry give up now; their cursors stay put
     scheduler.shutdown(wait=True)
     pipeline.parts.store.dispose()
     log.info("stopped")

@@ -23,6 +23,11 @@ sources:
     kind: pantip
     schedule: {{every: 1h}}
     options: {{base_url: "{site}", rooms: [mbk], backfill_hours: 1000000, comments: false}}
+  - name: unreachable-feed
+    kind: rss
+    schedule: {{every: 1h}}
+    http: {{retries: 10, backoff_base_s: 30, backoff_max_s: 300}}
+    options: {{urls: ["http://127.0.0.1:{closed}/feed.xml"]}}
 watchlists:
   - name: saifah-net
     terms: {{th: ["สายฟ้าเน็ต"]}}
@@ -36,6 +41,14 @@ def _wait_for(predicate, timeout: float = 120.0) -> bool:  # type: ignore[no-unt
             return True
         time.sleep(0.5)
     return False
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # bound then released: nothing listens there afterwards
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _count(db: Path, sql: str) -> int:
@@ -52,7 +65,7 @@ def test_run_ingests_then_stops_cleanly_on_sigterm(tmp_path: Path, fixture_serve
     _serve_site(fixture_server)
     db = tmp_path / "daemon.db"
     config = tmp_path / "config.yaml"
-    config.write_text(CONFIG.format(db=db, site=fixture_server.base_url), encoding="utf-8")
+    config.write_text(CONFIG.format(db=db, site=fixture_server.base_url, closed=_closed_port()), encoding="utf-8")
     daemon = subprocess.Popen([sys.executable, "-m", "listener.cli", "--config", str(config), "run"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -64,4 +77,6 @@ def test_run_ingests_then_stops_cleanly_on_sigterm(tmp_path: Path, fixture_serve
             daemon.kill()
     assert daemon.returncode == 0, output
     assert "stopped" in output
+    # the unreachable feed was waiting out a long retry backoff: shutdown interrupts it instead of waiting
+    assert "unreachable-feed: interrupted by shutdown" in output
     assert _count(db, "SELECT count(*) FROM matches WHERE watchlist = 'saifah-net'") == 3

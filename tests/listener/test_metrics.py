@@ -40,3 +40,11 @@ def test_metrics_endpoint_counts_ingested_and_matched_posts(tmp_path: Path, fixt
     assert 'fangsiang_posts_matched_total{watchlist="saifah-net"}' in body
     assert "fangsiang_score_batch_seconds_count" in body
     assert "fangsiang_alerts_sent_total" in body and "fangsiang_outbox_waiting" in body
+
+
+def test_a_busy_metrics_port_is_reported_not_fatal(caplog) -> None:  # type: ignore[no-untyped-def]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        metrics.serve("127.0.0.1", taken.getsockname()[1])
+    assert "metrics not served" in caplog.text
