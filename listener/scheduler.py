@@ -43,14 +43,16 @@ def run_forever(pipeline: Pipeline, stop: threading.Event | None = None) -> int:
 
 def build_scheduler(pipeline: Pipeline) -> BackgroundScheduler:
     config = pipeline.parts.loaded.config.scheduler
-    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(config.workers)},
+    # Sources get their own pool: a source waiting out retries must never delay scoring or Slack delivery.
+    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(4),
+                                               "sources": ThreadPoolExecutor(config.workers)},
                                     job_defaults={"coalesce": True, "max_instances": 1,
                                                   "misfire_grace_time": 300},
                                     timezone=config.timezone)
     for name, source in pipeline.parts.sources.items():
         scheduler.add_job(_guarded(f"source {name}", lambda n=name: pipeline.ingest(n)),
                           _trigger(source.schedule, config.timezone), id=f"source:{name}", name=name,
-                          next_run_time=_now(config.timezone))
+                          executor="sources", next_run_time=_now(config.timezone))
     stages: list[tuple[str, str, Callable[[], object]]] = [
         ("score", config.score_every, lambda: (pipeline.score(), pipeline.evaluate())),
         ("dispatch", config.dispatch_every, pipeline.dispatch),

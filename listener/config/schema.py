@@ -109,7 +109,7 @@ class SchedulerConfig(Strict):
     dispatch_every: str = "10s"
     track_every: str = "1m"
     housekeeping_every: str = "15m"
-    workers: int = Field(4, ge=1, le=32)
+    workers: int = Field(4, ge=1, le=32)  # sources fetched at the same time (stages have their own threads)
 
     @field_validator("score_every", "dispatch_every", "track_every", "housekeeping_every")
     @classmethod
