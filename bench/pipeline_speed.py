@@ -38,7 +38,7 @@ from listener.config import parse_config_text  # noqa: E402
 from listener.pipeline import Pipeline  # noqa: E402
 from scrapers.base import Engagement, FetchResult, Post  # noqa: E402
 
-DEFAULT_DATA = Path("/work/shared/data")
+DEFAULT_DATA = Path("../shared/data")
 BRAND = {"th": "สายฟ้าเน็ต", "en": "SaiFah Net", "zh": "闪电网"}
 SOURCE = "bench-feed"
 CONFIG = """

@@ -37,7 +37,7 @@ def sample_texts(data_dir: Path, files: list[Path] | None, n: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", action="append", type=Path, help="JSONL file(s) to time on")
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("FANGSIANG_DATA", "/work/shared/data")))
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("FANGSIANG_DATA", "../shared/data")))
     parser.add_argument("--model", default=None)
     parser.add_argument("--n", type=int, default=3000)
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Evaluate a backend on labelled JSONL files: `python -m sentiment.evaluate [--data FILE.jsonl ...]`.
 
-Without `--data` it scores every dev split under `--data-dir` (default /work/shared/data or $FANGSIANG_DATA).
+Without `--data` it scores every dev split under `--data-dir` (default ../shared/data or $FANGSIANG_DATA).
 Gold labels are mapped onto the model's outputs by `corpora` (known dataset names) or by label spelling
 (unknown files: pos/neg/neu/q, positive/negative/neutral/question, complaint/not_complaint). Prints per
 dataset: n, accuracy, macro-F1, per-class F1, complaint F1 (where defined), ECE, texts/s, peak memory.
@@ -97,7 +97,7 @@ HEADER = f"{'dataset':<22} {'n':>6} {'acc':>6} {'macroF1':>6} {'cF1':>6} {'ECE':
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fangsiang eval", description="Evaluate a sentiment model on labelled JSONL.")
     parser.add_argument("--data", action="append", type=Path, help="a JSONL file to evaluate (repeatable)")
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("FANGSIANG_DATA", "/work/shared/data")),
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("FANGSIANG_DATA", "../shared/data")),
                         help="folder of <dataset>/dev.jsonl files, used when --data is not given")
     parser.add_argument("--model", default=None, help="model file for the embedded backend (default: shipped)")
     args = parser.parse_args(argv)
