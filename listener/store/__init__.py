@@ -16,8 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from listener.store.models import Base
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-
 
 class Store:
     def __init__(self, url: str) -> None:
