@@ -13,18 +13,17 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from tests.fixture_server import Answer, FixtureServer
+from tests.process_helpers import query, wait_for
 from tests.slack_server import SlackTestServer
 from tests.test_end_to_end import _serve_site
 
@@ -51,25 +50,6 @@ watchlists:
 COMPLAINTS = ["สายฟ้าเน็ต เน็ตหลุดทุกคืน แจ้งแล้วไม่แก้ จะร้องเรียน สคบ.", "SaiFah Net charged me twice, refund now",
               "สายฟ้าเน็ต ค่าบริการแพงแต่เน็ตช้ามาก ผิดหวังสุดๆ", "เลิกใช้สายฟ้าเน็ตแน่นอน บริการแย่มาก"]
 OTHERS = ["ร้านกาแฟแถวสยามร้านไหนอร่อย", "Best hiking trails near Chiang Mai?", "แนะนำหนังสือนิยายสนุกๆ หน่อย"]
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def _query(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    if not db.exists():
-        return []
-    try:
-        with sqlite3.connect(db) as conn:
-            return conn.execute(sql).fetchall()
-    except sqlite3.OperationalError:  # tables not migrated yet
-        return []
 
 
 def _config(tmp_path: Path, name: str, site: FixtureServer, slack: SlackTestServer, comments: bool) -> Path:
@@ -119,10 +99,10 @@ def _serve_listing(server: FixtureServer, topics: list[dict[str, Any]], *, slow_
         last = number == len(pages)
         body = json.dumps({"data": page, "next_id": None if last else page[-1]["topic_id"], "has_next": not last})
         answer = Answer.text(body, content_type="application/json; charset=utf-8")
-        query = {"room": "mbk"} if number == 1 else {"room": "mbk", "next_id": str(pages[number - 2][-1]["topic_id"])}
+        params = {"room": "mbk"} if number == 1 else {"room": "mbk", "next_id": str(pages[number - 2][-1]["topic_id"])}
         answers = [Answer(answer.status, answer.body, answer.headers, delay_s=45), answer] if number == slow_page \
             else [answer]
-        server.add_sequence("GET", "/api/forum-service/forum/room_topic", answers, query=query)
+        server.add_sequence("GET", "/api/forum-service/forum/room_topic", answers, query=params)
 
 
 def _listing_topics(first_id: int, count: int) -> list[dict[str, Any]]:
@@ -149,17 +129,17 @@ def test_killed_while_a_listing_page_is_slow_resumes_without_gaps(tmp_path: Path
     db = tmp_path / "listing.db"
 
     first = _start(config, "once", slack_server)
-    assert _wait_for(lambda: len(fixture_server.requests_to("/api/forum-service/forum/room_topic")) >= 2)
+    assert wait_for(lambda: len(fixture_server.requests_to("/api/forum-service/forum/room_topic")) >= 2)
     _kill(first)  # page 1 read, page 2 on its way
     _finish(_start(config, "once", slack_server))
 
-    stored = _query(db, "SELECT external_id, count(*) FROM posts GROUP BY external_id")
+    stored = query(db, "SELECT external_id, count(*) FROM posts GROUP BY external_id")
     assert sorted(stored) == sorted((str(t["topic_id"]), 1) for t in topics)
     matched = {str(t["topic_id"]) for t in topics if t["title"].startswith(tuple(COMPLAINTS))}
-    alerted = {tid for (tid,) in _query(db, "SELECT thread_id FROM incidents")}
+    alerted = {tid for (tid,) in query(db, "SELECT thread_id FROM incidents")}
     assert alerted and alerted <= matched  # which complaints alert is the model's call; each alerts once
     assert _card_counts(slack_server, fixture_server) == {tid: 1 for tid in alerted}
-    cursor = json.loads(_query(db, "SELECT cursor FROM sources WHERE name = 'pantip-mbk'")[0][0])
+    cursor = json.loads(query(db, "SELECT cursor FROM sources WHERE name = 'pantip-mbk'")[0][0])
     assert cursor["listings"]["room:mbk"]["newest"] == str(topics[0]["topic_id"])
     assert "paging" not in cursor["listings"]["room:mbk"]
 
@@ -168,8 +148,8 @@ def test_killed_while_a_listing_page_is_slow_resumes_without_gaps(tmp_path: Path
     listing_reads = len(fixture_server.requests_to("/api/forum-service/forum/room_topic"))
     _finish(_start(config, "once", slack_server))
     assert len(fixture_server.requests_to("/api/forum-service/forum/room_topic")) == listing_reads + 1
-    assert _query(db, "SELECT count(*), count(DISTINCT external_id) FROM posts") == [(13, 13)]
-    alerted = {tid for (tid,) in _query(db, "SELECT thread_id FROM incidents")}
+    assert query(db, "SELECT count(*), count(DISTINCT external_id) FROM posts") == [(13, 13)]
+    alerted = {tid for (tid,) in query(db, "SELECT thread_id FROM incidents")}
     assert _card_counts(slack_server, fixture_server) == {tid: 1 for tid in alerted}
 
 
@@ -215,13 +195,13 @@ def test_killed_while_slack_is_slow_sends_each_message_once_in_order(tmp_path: P
     with StallingSlack(stall_at) as slack:
         config = _config(tmp_path, "crash", fixture_server, slack, comments=True)
         first = _start(config, "once", slack)
-        assert _wait_for(slack.stalled.is_set), first.communicate(timeout=30)[0]
+        assert wait_for(slack.stalled.is_set), first.communicate(timeout=30)[0]
         _kill(first)
         _finish(_start(config, "once", slack))
         assert _sent(slack) == expected
         _finish(_start(config, "once", slack))  # and nothing is left over for a later run
         assert _sent(slack) == expected
-    outbox = _query(tmp_path / "crash.db", "SELECT status, count(*) FROM outbox GROUP BY status")
+    outbox = query(tmp_path / "crash.db", "SELECT status, count(*) FROM outbox GROUP BY status")
     assert dict(outbox).keys() <= {"sent", "superseded", "digest"}
 
 
@@ -261,7 +241,7 @@ def test_killed_after_slack_accepted_a_message_posts_it_once(tmp_path: Path, fix
     with SilentSlack(silent_at) as slack:
         config = _config(tmp_path, "silent", fixture_server, slack, comments=True)
         first = _start(config, "once", slack)
-        assert _wait_for(slack.hung.is_set), first.communicate(timeout=30)[0]
+        assert wait_for(slack.hung.is_set), first.communicate(timeout=30)[0]
         _kill(first)  # Slack holds the message; the outbox says only that it was being sent
         assert len(slack.messages("#care")) == silent_at
         _finish(_start(config, "once", slack))
@@ -269,7 +249,7 @@ def test_killed_after_slack_accepted_a_message_posts_it_once(tmp_path: Path, fix
         assert _sent(slack) == expected
         keys = [m["metadata"]["event_payload"]["key"] for m in slack.messages("#care")]
         assert len(keys) == len(set(keys)) == len(channel)
-    outbox = _query(tmp_path / "silent.db", "SELECT status, count(*) FROM outbox GROUP BY status")
+    outbox = query(tmp_path / "silent.db", "SELECT status, count(*) FROM outbox GROUP BY status")
     assert dict(outbox).keys() <= {"sent", "superseded", "digest"}
 
 
@@ -290,14 +270,14 @@ def test_alerts_queued_while_slack_is_down_arrive_once_when_it_is_back(tmp_path:
         # Alerts are decided and queued, and the first delivery attempt has failed (whether Slack got it is
         # unknown to the sender, so the row stays "sending" until Slack can be asked).
         undelivered = "SELECT count(*) FROM outbox WHERE attempts > 0 AND status IN ('pending', 'sending')"
-        assert _wait_for(lambda: _query(db, undelivered) not in ([], [(0,)]))
+        assert wait_for(lambda: query(db, undelivered) not in ([], [(0,)]))
         slack_server.come_up()
         want = len(expected)
-        assert _wait_for(lambda: len(_sent(slack_server)) >= want, timeout=150), _sent(slack_server)
+        assert wait_for(lambda: len(_sent(slack_server)) >= want, timeout=150), _sent(slack_server)
         daemon.send_signal(signal.SIGTERM)
         _finish(daemon)
     finally:
         if daemon.poll() is None:
             daemon.kill()
     assert sorted(_sent(slack_server)) == sorted(expected)
-    assert _query(db, "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')") == [(0,)]
+    assert query(db, "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')") == [(0,)]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.fixture_server import FixtureServer
+from tests.process_helpers import query, wait_for
 from tests.test_end_to_end import _serve_site
 
 CONFIG = """
@@ -34,15 +33,6 @@ watchlists:
 """
 
 
-def _wait_for(predicate, timeout: float = 120.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
-
-
 def _closed_port() -> int:
     import socket
 
@@ -52,13 +42,8 @@ def _closed_port() -> int:
 
 
 def _count(db: Path, sql: str) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db) as conn:
-            return conn.execute(sql).fetchone()[0]
-    except sqlite3.OperationalError:  # tables not migrated yet
-        return 0
+    rows = query(db, sql)
+    return rows[0][0] if rows else 0
 
 
 def test_run_ingests_then_stops_cleanly_on_sigterm(tmp_path: Path, fixture_server: FixtureServer) -> None:
@@ -69,7 +54,7 @@ def test_run_ingests_then_stops_cleanly_on_sigterm(tmp_path: Path, fixture_serve
     daemon = subprocess.Popen([sys.executable, "-m", "listener.cli", "--config", str(config), "run"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert _wait_for(lambda: _count(db, "SELECT count(*) FROM posts WHERE scored_at IS NOT NULL") == 4)
+        assert wait_for(lambda: _count(db, "SELECT count(*) FROM posts WHERE scored_at IS NOT NULL") == 4)
         daemon.send_signal(signal.SIGTERM)
         output, _ = daemon.communicate(timeout=60)
     finally:

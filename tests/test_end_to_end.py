@@ -73,7 +73,7 @@ def test_once_alerts_the_complaint_thread_and_nothing_else(config_path: Path, fi
     blocks = _blocks_text(card)
     assert "สายฟ้าเน็ต เน็ตหลุดทุกคืน" in card["text"]
     assert f"{fixture_server.base_url}/topic/{COMPLAINT}" in blocks
-    assert "saifah-net" in blocks and "th" in blocks
+    assert "*Watchlist*\\nsaifah-net" in blocks and "*Language*\\nThai (th)" in blocks
     assert "complaint" in blocks  # the one-line reason names the complaint probability
     for other in (QUESTION, PRAISE, UNRELATED):
         assert f"/topic/{other}" not in json.dumps(slack_server.calls("chat.postMessage"))

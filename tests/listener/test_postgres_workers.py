@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 import re
 import threading
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from alerts.slack import SlackNotifier
 from listener.app import build, build_backend
@@ -27,7 +26,6 @@ from listener.config import parse_config_text
 from listener.pipeline import Pipeline
 from listener.store.posts_repo import insert_new_posts
 from scrapers.base import Engagement, Post
-from tests.listener.test_store import _postgres_url
 from tests.slack_server import SlackTestServer
 
 CONFIG = """
@@ -51,20 +49,8 @@ NOW = datetime.now(timezone.utc)
 
 
 @pytest.fixture
-def schema_url() -> Iterator[str]:
-    url = _postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    schema = f"w_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+def schema_url(postgres_schema_url: str) -> str:
+    return postgres_schema_url
 
 
 def _backlog(comments: int = 0) -> list[Post]:

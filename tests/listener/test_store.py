@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,15 +15,6 @@ from scrapers.base import Engagement, Post
 NOW = datetime(2026, 11, 1, 3, 0, tzinfo=timezone.utc)
 
 
-def _postgres_url() -> str | None:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-        import psycopg  # noqa: F401
-    except (OSError, ImportError):
-        return None
-    return "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
 def _post(external_id: str, text: str = "เน็ตล่มอีกแล้ว", comments: int | None = 5) -> Post:
     return Post(source="pantip-test", kind="pantip", external_id=external_id, thread_id=external_id,
                 url=f"https://pantip.com/topic/{external_id}", title="t", text=text, author="a",
@@ -33,33 +22,15 @@ def _post(external_id: str, text: str = "เน็ตล่มอีกแล้
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
+def store(request, tmp_path):  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/fangsiang.db"
     else:
-        url = _postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-        schema = f"t_{uuid.uuid4().hex[:8]}"
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        url = f"{url}?options=-csearch_path%3D{schema}"
-        request.addfinalizer(lambda: _drop_schema(admin, schema))
+        url = request.getfixturevalue("postgres_schema_url")
     store = Store(url)
     store.migrate()
     yield store
     store.dispose()
-
-
-def _drop_schema(admin, schema: str) -> None:  # type: ignore[no-untyped-def]
-    from sqlalchemy import text
-
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 def test_migrations_build_exactly_the_models(store: Store) -> None:
