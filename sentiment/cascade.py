@@ -1,7 +1,10 @@
-"""Two backends in sequence: a fast one scores everything, a stronger one re-scores only what the caller marks.
+"""Two backends in sequence: a fast one scores everything, a stronger one re-scores what the caller marks.
 
-The daemon marks posts that matched a watchlist, so the slow model's cost is paid only where an alert could
-follow. Config keys read: `weight` (share of the second backend in the merged verdict, 0..1).
+The daemon scores only posts that matched a watchlist, so the slow model's cost is paid only where an alert
+could follow; `marked` lets other callers narrow it further. The second backend may answer `None` for a text it
+does not cover (e.g. a stage for one language) and may score the complaint only (`labels == ()`): then the
+first verdict's sentiment is kept and only `complaint` is merged. Config keys read: `weight` (share of the
+second backend in the merged verdict, 0..1).
 """
 
 from __future__ import annotations
@@ -23,19 +26,23 @@ class Cascade:
         self.labels = tuple(dict.fromkeys(first.labels + second.labels))
 
     def predict(self, texts: Sequence[str], marked: Sequence[bool] | None = None) -> list[Verdict]:
-        """Verdicts in order; unmarked texts keep the first backend's verdict unchanged."""
-        flags = list(marked) if marked is not None else [False] * len(texts)
+        """Verdicts in order; every text is re-scored unless `marked` says otherwise; unmarked texts (and texts
+        the second backend does not cover) keep the first backend's verdict unchanged."""
+        flags = list(marked) if marked is not None else [True] * len(texts)
         if len(flags) != len(texts):
             raise ValueError(f"marked has {len(flags)} flags for {len(texts)} texts")
         verdicts = self.first.predict(texts)
         picked = [i for i, flag in enumerate(flags) if flag]
         for i, again in zip(picked, self.second.predict([texts[i] for i in picked]) if picked else []):
-            verdicts[i] = self._merge(verdicts[i], again)
+            if again is not None:
+                verdicts[i] = self._merge(verdicts[i], again)
         return verdicts
 
     def _merge(self, a: Verdict, b: Verdict) -> Verdict:
         w = self.weight
-        probs = {k: (1 - w) * a.probs.get(k, 0.0) + w * b.probs.get(k, 0.0) for k in self.labels}
+        probs = a.probs
+        if b.probs:  # a complaint-only stage leaves the sentiment alone
+            probs = {k: (1 - w) * a.probs.get(k, 0.0) + w * b.probs.get(k, 0.0) for k in self.labels}
         return replace(
             a,
             label=max(probs, key=probs.__getitem__),

@@ -19,7 +19,7 @@ import torch  # noqa: E402
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast  # noqa: E402
 
 from sentiment.cascade import Cascade  # noqa: E402
-from sentiment.transformers_backend import ModelConfigError, TransformersBackend  # noqa: E402
+from sentiment.encoder.hf import ModelConfigError, TransformersBackend  # noqa: E402
 
 RAW_LABELS = {0: "NEG", 1: "NEU", 2: "POS", 3: "Q"}
 MAPPING = {"NEG": "negative", "NEU": "neutral", "POS": "positive", "Q": "question"}
@@ -202,5 +202,5 @@ def test_cascade_rescores_only_marked_texts(backend: TransformersBackend, negati
     for i in (1, 3):
         assert merged[i].probs["negative"] == pytest.approx(0.5 * first[i].probs["negative"] + 0.5 * 0.99, abs=0.02)
         assert merged[i].label == "negative" and "+" in merged[i].model
-    assert cascade.predict(texts) == first  # nothing marked: the second model never runs
+    assert cascade.predict(texts, marked=[False] * len(texts)) == first  # nothing marked: second model never runs
     assert second.seen == [texts[1], texts[3]]
