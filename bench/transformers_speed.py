@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     # Thread count must be fixed before torch is first imported (inside the backend) to take effect.
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
-    from sentiment.transformers_backend import TransformersBackend
+    from sentiment.encoder.hf import TransformersBackend
 
     backend = TransformersBackend.from_options(
         model=args.model, labels=args.labels, device=args.device, batch_size=args.batch_size,

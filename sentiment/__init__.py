@@ -14,7 +14,8 @@ from sentiment.types import Backend, Verdict
 
 REGISTRY: dict[str, str] = {
     "embedded": "sentiment.embedded:EmbeddedModel",
-    "transformers": "sentiment.transformers_backend:TransformersBackend",
+    "transformers": "sentiment.encoder.hf:TransformersBackend",
+    "e5-complaint": "sentiment.encoder.complaint:E5Complaint",
 }
 
 __all__ = ["REGISTRY", "Backend", "Verdict", "load_backend"]

