@@ -12,9 +12,10 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import time
 from pathlib import Path
+
+from latency import single_text_ms  # beside this file
 
 
 def main() -> None:
@@ -36,16 +37,10 @@ def main() -> None:
     started = time.perf_counter()
     stage.predict(texts)
     batch_s = time.perf_counter() - started
-    latencies = []
-    for text in (texts * (args.latency_calls // len(texts) + 1))[: args.latency_calls]:
-        t0 = time.perf_counter()
-        stage.predict([text])
-        latencies.append((time.perf_counter() - t0) * 1000)
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+    p50, p99 = single_text_ms(stage.predict, texts, args.latency_calls)
     print(f"python bench/complaint_stage_speed.py --n {args.n} --threads {args.threads}")
     print(f"load {load_s:.1f} s; batch {len(texts) / batch_s:.0f} texts/s on {args.threads} thread(s); "
-          f"single text p50 {statistics.median(latencies):.0f} ms, p99 {p99:.0f} ms; "
+          f"single text p50 {p50:.0f} ms, p99 {p99:.0f} ms; "
           f"max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

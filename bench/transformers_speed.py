@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import time
 from pathlib import Path
+
+from latency import single_text_ms  # beside this file
 
 SAMPLE = [
     "เน็ตหลุดทั้งวัน แจ้งศูนย์ไปสามรอบแล้วก็ยังไม่แก้ จะไปร้องเรียน สคบ. แล้วนะ",
@@ -60,16 +61,10 @@ def main() -> None:
     start = time.perf_counter()
     backend.predict(texts)
     batch_s = time.perf_counter() - start
-    latencies = []
-    for text in texts[: args.latency_calls]:
-        t0 = time.perf_counter()
-        backend.predict([text])
-        latencies.append((time.perf_counter() - t0) * 1000)
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+    p50, p99 = single_text_ms(backend.predict, texts, args.latency_calls)
     print(f"model {backend.name} on {args.device}, {os.environ['OMP_NUM_THREADS']} threads, max_length {backend.max_length}")
     print(f"batch:  {len(texts)} texts in {batch_s:.2f}s = {len(texts) / batch_s:.1f} texts/s (batch_size {args.batch_size})")
-    print(f"single: p50 {statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms over {len(latencies)} calls")
+    print(f"single: p50 {p50:.1f} ms, p99 {p99:.1f} ms over {args.latency_calls} calls")
 
 
 if __name__ == "__main__":

@@ -138,13 +138,12 @@ def _eval(args: argparse.Namespace) -> int:
     """The configured model (config.yaml's `model`, second stage included) unless told otherwise."""
     from sentiment.evaluate import main as evaluate_main
 
-    backend = None
-    wants_embedded = any(flag in args.rest for flag in ("--model", "--embedded-only", "-h", "--help"))
-    if not wants_embedded and os.path.exists(args.config):
+    def configured():  # type: ignore[no-untyped-def]
         from listener.app import build_backend
 
-        backend = build_backend(_load(args))
-    return int(evaluate_main(args.rest, backend=backend) or 0)
+        return build_backend(_load(args))
+
+    return int(evaluate_main(args.rest, configured=configured if os.path.exists(args.config) else None) or 0)
 
 
 def _demo(args: argparse.Namespace) -> int:

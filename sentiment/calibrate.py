@@ -77,6 +77,19 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     return float(temps[int(np.argmin(nll))])
 
 
+def fit_complaint_calibration(scores: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Platt scaling of complaint scores, then the bounded F1 decision shift folded into its bias: (a, b, shift)."""
+    a, b = fit_platt(scores, y)
+    shift = fit_decision_shift(a * scores + b, y)
+    return a, b + shift, shift
+
+
+def f1_at_half(prob: np.ndarray, y: np.ndarray) -> float:
+    """F1 of the positive class when `prob >= 0.5` is predicted positive."""
+    pred = prob >= 0.5
+    return float(2 * np.sum(pred & (y == 1)) / (pred.sum() + (y == 1).sum()))
+
+
 def fit_platt(scores: np.ndarray, y: np.ndarray, steps: int = 500) -> tuple[float, float]:
     """(a, b) for P = sigmoid(a * score + b), fitted by Newton steps on the log-loss."""
     a, b = 1.0, 0.0

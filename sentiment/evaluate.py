@@ -14,7 +14,7 @@ import resource
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -94,8 +94,8 @@ def format_row(r: dict) -> str:
 HEADER = f"{'dataset':<22} {'n':>6} {'acc':>6} {'macroF1':>6} {'cF1':>6} {'ECE':>6} {'text/s':>7} {'RSS MB':>7}  per-class F1"
 
 
-def main(argv: Sequence[str] | None = None, backend: Backend | None = None) -> int:
-    """Evaluate `backend` (the caller's configured model), or the embedded model when none is given."""
+def main(argv: Sequence[str] | None = None, configured: Callable[[], Backend] | None = None) -> int:
+    """Evaluate the caller's configured model (`configured` builds it), or the embedded model."""
     parser = argparse.ArgumentParser(prog="fangsiang eval", description="Evaluate a sentiment model on labelled JSONL.")
     parser.add_argument("--data", action="append", type=Path, help="a JSONL file to evaluate (repeatable)")
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("FANGSIANG_DATA", "../shared/data")),
@@ -106,8 +106,10 @@ def main(argv: Sequence[str] | None = None, backend: Backend | None = None) -> i
     args = parser.parse_args(argv)
     from sentiment import load_backend
 
-    if backend is None or args.model or args.embedded_only:
+    if configured is None or args.model or args.embedded_only:
         backend = load_backend("embedded", path=args.model)
+    else:
+        backend = configured()
     files = args.data or [args.data_dir / name / "dev.jsonl" for name in BY_NAME]
     print(f"model: {backend.name}")
     print(HEADER)

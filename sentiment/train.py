@@ -183,18 +183,14 @@ def _sentiment_head(train: Split, dev: Split, classes: tuple[str, ...], spec: La
 def _complaint_head(train: Split, dev: Split, c: float, balanced: bool, log) -> dict:
     w, b = fit_linear(train.x, train.y, 2, c, train.weight, balanced)
     scores = np.asarray(dev.x @ w[:, 1]).ravel() + b[1]
-    a, bb = calibrate.fit_platt(scores, dev.y)
+    a, bb, shift = calibrate.fit_complaint_calibration(scores, dev.y)
 
     def fit(s: np.ndarray, y: np.ndarray):
         pa, pb = calibrate.fit_platt(s[:, 0], y)
         return lambda z: np.stack([1 - calibrate.sigmoid(pa * z[:, 0] + pb), calibrate.sigmoid(pa * z[:, 0] + pb)], 1)
 
     cv = calibrate.cross_validated_ece(fit, scores[:, None], dev.y)
-    shift = calibrate.fit_decision_shift(a * scores + bb, dev.y)
-    bb += shift
-    pred = calibrate.sigmoid(a * scores + bb) >= 0.5
-    tp = np.sum(pred & (dev.y == 1))
-    f1 = 2 * tp / (pred.sum() + (dev.y == 1).sum())
+    f1 = calibrate.f1_at_half(calibrate.sigmoid(a * scores + bb), dev.y)
     log(f"  complaint: dev F1 {f1:.4f}, platt=({a:.3f}, {bb:.3f}) incl. shift {shift:+.2f}, "
         f"cross-validated ECE {cv:.4f}")
     return {"w": w[:, 1], "b": b[1], "platt": (a, bb), "cv_ece": cv}

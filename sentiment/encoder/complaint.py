@@ -20,6 +20,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from sentiment.calibrate import sigmoid
+from sentiment.encoder.batches import by_length
 from sentiment.types import Verdict
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -79,7 +81,7 @@ def load_delta(path: Path) -> Delta:
     return Delta(deltas, tensors["head.weight"], float(tensors["head.bias"][0]), header)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Language:
     """One language's tuned top layers (full values: base + delta), head and calibration."""
 
@@ -100,10 +102,11 @@ class E5Complaint:
     labels: tuple[str, ...] = ()
 
     def __init__(self, tokenizer: Any, encoder: Any, languages: dict[str, _Language], *, name: str,
-                 batch_size: int, max_length: int) -> None:
+                 batch_size: int) -> None:
+        """`tokenizer`: a plain `tokenizers.Tokenizer` with truncation set (it adds <s> … </s> itself)."""
         self.tokenizer, self.encoder, self.languages = tokenizer, encoder, languages
         self.pad_id = int(encoder.config.pad_token_id)
-        self.batch_size, self.max_length, self.name = batch_size, max_length, name
+        self.batch_size, self.name = batch_size, name
         self._params = dict(encoder.named_parameters())
         self._active: str | None = None
 
@@ -127,22 +130,24 @@ class E5Complaint:
         image = read_image(default_image())
         encoder = build_model(image).eval()
         params = dict(encoder.named_parameters())
-        languages: dict[str, _Language] = {}
         for path, delta in zip(files, deltas):
             unknown = sorted(set(delta.deltas) - set(params))
             if unknown:
                 raise ValueError(f"{path} names parameters the encoder does not have: {unknown[:3]}")
-            tuned = {n: params[n].detach() + torch.from_numpy(d).reshape(params[n].shape) for n, d in delta.deltas.items()}
-            for lang in delta.header.get("languages", ["en"]):
-                languages[lang] = _Language(tuned, torch.from_numpy(delta.head_w.astype(np.float32)), delta.head_b,
-                                            tuple(delta.header["platt"]), delta.header.get("prefix", "query: "))
+        # Every language sets every parameter any file tunes: the base value where its own file leaves it alone.
         base = {n: params[n].detach().clone() for d in deltas for n in d.deltas}
-        for lang in languages.values():  # a language that tunes fewer parameters gets the base for the others
-            lang.params = {**base, **lang.params}
+        languages: dict[str, _Language] = {}
+        for delta in deltas:
+            values = {n: v + torch.from_numpy(delta.deltas[n]).reshape(v.shape) if n in delta.deltas else v
+                      for n, v in base.items()}
+            for lang in delta.header.get("languages", ["en"]):
+                languages[lang] = _Language(values, torch.from_numpy(delta.head_w.astype(np.float32)), delta.head_b,
+                                            tuple(delta.header["platt"]), delta.header.get("prefix", "query: "))
         del cues  # this stage finds no cues: the first stage's are kept
         version = "+".join(sorted({str(d.header.get("version", "?")) for d in deltas}))
-        return cls(build_raw_tokenizer(image), encoder, languages, name=f"e5-complaint@{version}",
-                   batch_size=batch_size, max_length=min(max_length, int(image.dims["MAXP"])))
+        tokenizer = build_raw_tokenizer(image)
+        tokenizer.enable_truncation(min(max_length, int(image.dims["MAXP"])))
+        return cls(tokenizer, encoder, languages, name=f"e5-complaint@{version}", batch_size=batch_size)
 
     def _activate(self, lang: str) -> None:
         import torch
@@ -159,14 +164,11 @@ class E5Complaint:
 
         self._activate(lang)
         tuned = self.languages[lang]
-        ids = token_ids(self.tokenizer, [tuned.prefix + t for t in texts], self.max_length)
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        ids = [e.ids for e in self.tokenizer.encode_batch([tuned.prefix + t for t in texts])]
         out = np.zeros(len(texts), dtype=np.float64)
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                chunk = order[start:start + self.batch_size]
-                pooled = mean_pool(self.encoder, *padded([ids[i] for i in chunk], self.pad_id))
-                out[chunk] = (pooled @ tuned.head_w + tuned.head_b).numpy()
+            for chunk, input_ids, mask in by_length(ids, self.pad_id, self.batch_size):
+                out[chunk] = (mean_pool(self.encoder, input_ids, mask) @ tuned.head_w + tuned.head_b).numpy()
         return out
 
     def predict(self, texts: Sequence[str]) -> list[Verdict | None]:
@@ -181,27 +183,9 @@ class E5Complaint:
                 continue
             a, b = self.languages[lang].platt
             logits = self.complaint_logits([texts[i] for i in mine], lang)
-            for i, p in zip(mine, 1.0 / (1.0 + np.exp(-(a * logits + b)))):
+            for i, p in zip(mine, sigmoid(a * logits + b)):
                 verdicts[i] = Verdict(lang=lang, label="", probs={}, complaint=float(p), cues=(), model=self.name)
         return verdicts
-
-
-def token_ids(tokenizer: Any, texts: list[str], max_length: int) -> list[list[int]]:
-    """Ids with <s> … </s>, truncated to `max_length` (a plain `tokenizers.Tokenizer`)."""
-    tokenizer.enable_truncation(max_length)
-    return [e.ids for e in tokenizer.encode_batch(texts)]
-
-
-def padded(rows: list[list[int]], pad_id: int) -> tuple[Any, Any]:
-    """Right-padded (input_ids, attention_mask) tensors of one batch."""
-    import torch
-
-    input_ids = torch.full((len(rows), max(len(r) for r in rows)), pad_id, dtype=torch.long)
-    mask = torch.zeros_like(input_ids)
-    for n, row in enumerate(rows):
-        input_ids[n, :len(row)] = torch.tensor(row, dtype=torch.long)
-        mask[n, :len(row)] = 1
-    return input_ids, mask
 
 
 def mean_pool(encoder: Any, input_ids: Any, attention_mask: Any) -> Any:

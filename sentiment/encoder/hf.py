@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from sentiment.encoder.batches import by_length
 from sentiment.types import Verdict
 
 OUR_LABELS: tuple[str, ...] = ("negative", "neutral", "positive", "question")
@@ -136,29 +137,14 @@ class TransformersBackend:
         if not texts:
             return []
         ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         probs: list[list[float]] = [[] for _ in texts]
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                chunk = order[start:start + self.batch_size]
-                input_ids, mask = self._pad([ids[i] for i in chunk])
-                logits = self.model(input_ids=input_ids, attention_mask=mask).logits
+            for chunk, input_ids, mask in by_length(ids, pad_id, self.batch_size):
+                logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
                 for i, row in zip(chunk, torch.softmax(logits.float(), dim=-1).cpu().tolist()):
                     probs[i] = row
         return [self._verdict(text, row) for text, row in zip(texts, probs)]
-
-    def _pad(self, rows: list[list[int]]) -> tuple[Any, Any]:
-        """Right-pad one batch to its longest row; by hand, as `tokenizer.pad`'s per-row Python checks showed up
-        next to the forward pass on a GPU."""
-        import torch
-
-        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        input_ids = torch.full((len(rows), max(len(r) for r in rows)), pad_id, dtype=torch.long)
-        mask = torch.zeros_like(input_ids)
-        for n, row in enumerate(rows):
-            input_ids[n, :len(row)] = torch.tensor(row, dtype=torch.long)
-            mask[n, :len(row)] = 1
-        return input_ids.to(self.device), mask.to(self.device)
 
     def _verdict(self, text: str, row: list[float]) -> Verdict:
         from sentiment.lang import detect

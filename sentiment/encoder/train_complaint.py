@@ -22,7 +22,8 @@ import numpy as np
 
 from sentiment import calibrate
 from sentiment.corpora import read_jsonl
-from sentiment.encoder.complaint import E5Complaint, load_delta, mean_pool, padded, save_delta, token_ids
+from sentiment.encoder.batches import padded
+from sentiment.encoder.complaint import E5Complaint, mean_pool, save_delta
 
 VERSION = "2026.2"
 CORPORA = {"en": ("en-complaints", "complaint", 4), "th": ("th-truevoice-intent", "report", 3)}  # + epochs
@@ -45,6 +46,7 @@ def fine_tune(texts: list[str], y: np.ndarray, *, layers: int, epochs: int, lr: 
     rng = random.Random(seed)
     image = read_image(default_image())
     tokenizer, encoder = build_raw_tokenizer(image), build_model(image)
+    tokenizer.enable_truncation(max_length)
     tuned = {f"encoder.layer.{i}." for i in range(len(encoder.encoder.layer) - layers, len(encoder.encoder.layer))}
     params = {n: p for n, p in encoder.named_parameters() if any(n.startswith(t) for t in tuned)}
     base = {n: p.detach().clone() for n, p in params.items()}
@@ -67,7 +69,7 @@ def fine_tune(texts: list[str], y: np.ndarray, *, layers: int, epochs: int, lr: 
         total = 0.0
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
-            ids = token_ids(tokenizer, [prefix + texts[i] for i in chunk], max_length)
+            ids = [e.ids for e in tokenizer.encode_batch([prefix + texts[i] for i in chunk])]
             logits = head(mean_pool(encoder, *padded(ids, encoder.config.pad_token_id))).squeeze(-1)
             target = torch.tensor(y[chunk], dtype=torch.float32)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, target, pos_weight=pos_weight)
@@ -87,12 +89,10 @@ def calibrate_on_dev(stage: E5Complaint, texts: list[str], y: np.ndarray, lang: 
                      ) -> tuple[float, float, dict]:
     """Platt scaling plus the F1-optimal decision shift, fitted on dev; returns (a, b, dev figures)."""
     logits = stage.complaint_logits(texts, lang)
-    a, b = calibrate.fit_platt(logits, y)
-    b += calibrate.fit_decision_shift(a * logits + b, y)
+    a, b, _ = calibrate.fit_complaint_calibration(logits, y)
     prob = calibrate.sigmoid(a * logits + b)
     pred = prob >= 0.5
-    tp = int(np.sum(pred & (y == 1)))
-    f1 = 2 * tp / (int(pred.sum()) + int(y.sum()))
+    f1 = calibrate.f1_at_half(prob, y)
     conf = np.where(pred, prob, 1 - prob)
     figures = {"complaint_f1": round(f1, 4), "accuracy": round(float(np.mean(pred == y)), 4),
                "ece": round(float(calibrate.ece(conf, pred == y)), 4), "n": len(y)}
@@ -113,9 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    import torch
-
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     prefix = "query: "
     corpus, positive, default_epochs = CORPORA[args.lang]
     epochs = args.epochs or default_epochs
@@ -134,8 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     stage = E5Complaint.from_options(weights=str(out), max_length=args.max_length)
     dev_texts, dev_y = _rows(args.data, corpus, positive, "dev")
     a, b, figures = calibrate_on_dev(stage, dev_texts, dev_y, args.lang, print)
-    saved = load_delta(out)
-    save_delta(out, saved.deltas, saved.head_w, saved.head_b, {**header, "platt": [a, b], "dev": figures})
+    save_delta(out, deltas, head_w, head_b, {**header, "platt": [a, b], "dev": figures})  # same int8 values
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.0f} s")
     print(json.dumps(figures))
     return 0
