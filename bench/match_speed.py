@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from listener.config.yamlio import LocatedYaml
-from listener.watchlists import WatchlistSet, load_watchlists
+from listener.triage.watchlists import WatchlistSet, load_watchlists
 
 # Topic words of the kind care teams watch: brands, products and service words in each language.
 THAI = ["ทรู", "ดีแทค", "เอไอเอส", "เน็ต", "สัญญาณ", "โปร", "ค่าโทร", "แพ็กเกจ", "ซิม", "ร้าน", "อาหาร", "ส่ง",

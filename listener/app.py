@@ -51,7 +51,7 @@ def build(loaded: LoadedConfig, *, clock: Callable[[], datetime] = utcnow, notif
 
 
 def build_watchlists(loaded: LoadedConfig) -> Any:
-    from listener.watchlists import WatchlistReloader
+    from listener.triage.watchlists import WatchlistReloader
 
     spec = loaded.config.watchlists
     return WatchlistReloader(spec, loaded.base_dir, located=loaded.located, alerting=loaded.config.alerting)

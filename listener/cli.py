@@ -129,7 +129,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from listener.scoring import score_command
+    from listener.triage.score_command import score_command
 
     return score_command(args)
 

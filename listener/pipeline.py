@@ -14,9 +14,9 @@ from typing import Any
 from listener import metrics
 from listener.app import Components
 from listener.config.schema import parse_duration
-from listener.ingest import IngestResult, ingest_source, store_thread_posts
+from listener.ingest.sources import IngestResult, ingest_source, store_thread_posts
 from listener.store.sources_repo import source_state
-from listener.triage import evaluate_pending, score_pending
+from listener.triage.stages import evaluate_pending, score_pending
 
 log = logging.getLogger(__name__)
 BUTTON_ACTIONS = {"ack": "acknowledge"}
@@ -34,9 +34,9 @@ class OnceReport:
 
 class Pipeline:
     def __init__(self, parts: Components) -> None:
-        from listener.dispatch import Dispatcher
-        from listener.incidents import IncidentEngine
-        from listener.tracker import ThreadTracker
+        from listener.delivery.dispatcher import Dispatcher
+        from listener.incidents.engine import IncidentEngine
+        from listener.ingest.tracker import ThreadTracker
 
         self.parts = parts
         config = parts.loaded.config
@@ -117,7 +117,7 @@ class Pipeline:
         from datetime import datetime
         from zoneinfo import ZoneInfo
 
-        from listener.digest import enqueue_daily_summaries
+        from listener.delivery.digests import enqueue_daily_summaries
 
         alerting = self.parts.loaded.config.alerting
         now = self.parts.clock()
@@ -151,7 +151,7 @@ class Pipeline:
         return self.parts.watchlists.current
 
     def _report_health(self, session: Any, event: Any) -> None:
-        from listener.outbox import enqueue_health
+        from listener.delivery.outbox import enqueue_health
 
         enqueue_health(session, event, channel=self.parts.loaded.config.alerting.ops_channel, now=event.at,
                        kind_label=self.parts.sources[event.source].kind)

@@ -10,7 +10,7 @@ import pytest
 from listener.config import parse_config_text
 from listener.config.alerting import Route
 from listener.config.yamlio import parse_yaml
-from listener.watchlists import load_watchlists
+from listener.triage.watchlists import load_watchlists
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

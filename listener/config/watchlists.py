@@ -6,7 +6,7 @@ Reads the `watchlists:` list of a watchlist file (or of config.yaml, inline). Ke
 `alerting.default_tiers`) and `cues`.
 `terms`, `exclude` and `cues` are either a flat list or lists per language: `th`, `en`, `zh`, `any`.
 The language keys only organise the file; how a term is matched follows from its script
-(see `listener.matching`).
+(see `listener.triage.matching`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_va
 from listener.config.alerting import AlertingConfig, Route, Strict, Tiers
 from listener.config.yamlio import KeyPath, LocatedYaml, dotted
 from listener.errors import ConfigError
-from listener.matching import compile_term
-from listener.watchlist_query import QueryError, all_terms, parse_query
+from listener.triage.matching import compile_term
+from listener.triage.query import QueryError, all_terms, parse_query
 
 
 def _has_letters(term: str) -> str:

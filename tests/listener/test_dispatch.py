@@ -7,9 +7,9 @@ from pathlib import Path
 
 from alerts.types import Delivery
 from listener.config.alerting import AlertingConfig, QuietHours, Route, Tiers
-from listener.digest import enqueue_daily_summaries
+from listener.delivery.digests import enqueue_daily_summaries
 from listener.store import incidents_repo
-from listener.outbox import alert_from_payload, alert_to_payload
+from listener.delivery.outbox import alert_from_payload, alert_to_payload
 from listener.store import outbox_repo
 from listener.store.models import MatchRow
 from tests.listener.test_incidents_world import World, Wl

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from listener import health
+from listener.ingest import health
 from listener.config.schema import HealthConfig
 from listener.store.models import SourceState
 

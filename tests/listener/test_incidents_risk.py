@@ -6,9 +6,9 @@ import itertools
 from datetime import timedelta
 from pathlib import Path
 
-from listener.growth import Growth, thread_growth
-from listener.risk import assess
-from listener.tracker import ThreadTracker
+from listener.incidents.growth import Growth, thread_growth
+from listener.incidents.risk import assess
+from listener.ingest.tracker import ThreadTracker
 from sentiment.types import Verdict
 from tests.listener.test_incidents_world import World
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from alerts.types import Alert, Delivery
 from listener.config.alerting import AlertingConfig, Route, Tiers
-from listener.dispatch import Dispatcher
-from listener.incidents import IncidentEngine
+from listener.delivery.dispatcher import Dispatcher
+from listener.incidents.engine import IncidentEngine
 from listener.store import Store, incidents_repo, outbox_repo
 from listener.store.models import Incident, PostRow, Snapshot, VerdictRow
 from sentiment.types import Verdict

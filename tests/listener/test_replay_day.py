@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from alerts.slack import SlackNotifier
 from listener.config.alerting import Route, Tiers
 from listener.store import incidents_repo
-from listener.tracker import ThreadTracker
+from listener.ingest.tracker import ThreadTracker
 from tests.listener.test_incidents_world import START, World, Wl
 from tests.slack_server import SlackTestServer
 

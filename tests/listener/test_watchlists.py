@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from listener.config.yamlio import parse_yaml
-from listener.watchlists import WatchlistSet, load_watchlists
+from listener.triage.watchlists import WatchlistSet, load_watchlists
 
 WATCHLISTS = """
 watchlists:

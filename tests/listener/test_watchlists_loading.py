@@ -12,7 +12,7 @@ import pytest
 from listener.config.alerting import AlertingConfig, Route, Tiers
 from listener.config.yamlio import parse_yaml
 from listener.errors import ConfigError
-from listener.watchlists import WatchlistReloader, load_watchlists
+from listener.triage.watchlists import WatchlistReloader, load_watchlists
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "watchlists"

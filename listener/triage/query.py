@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from listener.matching import Span, within
+from listener.triage.matching import Span, within
 
 
 class QueryError(ValueError):

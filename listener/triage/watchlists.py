@@ -2,7 +2,7 @@
 
 Reads `watchlists:` from config.yaml: either a path (one YAML file, or a folder of `*.yaml`/`*.yml` files
 read in name order) relative to the config's folder, or the list of watchlists inline. The keys of one
-watchlist are described in `listener.config.watchlists`; how terms match is in `listener.matching`.
+watchlist are described in `listener.config.watchlists`; how terms match is in `listener.triage.matching`.
 
 A watchlist matches a post when at least one of its `terms` occurs (if it has terms), its `query` holds (if
 it has one), none of its `exclude` terms occurs, and the post's source is among its `sources` (if set).
@@ -22,8 +22,8 @@ from listener.config.watchlists import (PlacedWatchlist, Watchlist, check_unique
                                         with_alerting_defaults)
 from listener.config.yamlio import KeyPath, LocatedYaml, load_yaml
 from listener.errors import ConfigError
-from listener.matching import Pattern, Span, TermIndex, compile_term
-from listener.watchlist_query import Node, all_terms, evaluate, parse_query, positive_terms
+from listener.triage.matching import Pattern, Span, TermIndex, compile_term
+from listener.triage.query import Node, all_terms, evaluate, parse_query, positive_terms
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from listener import health, metrics
+from listener import metrics
+from listener.ingest import health
 from listener.config.schema import HealthConfig, SourceConfig
-from listener.health import HealthEvent
+from listener.ingest.health import HealthEvent
 from listener.shutdown import ShuttingDown
 from listener.store import Store
 from listener.store.posts_repo import insert_new_posts, record_snapshots

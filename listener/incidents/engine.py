@@ -4,7 +4,7 @@ what to tell Slack when an incident opens, grows, escalates, calms down, closes 
 Reads config keys `alerting.cooldown_minutes`, `alerting.close_after_quiet_hours`, `alerting.default_channel`
 and each watchlist's `priority`, `min_complaint`, `tiers` and `route` (channel, mentions, min_severity,
 escalation_channel, digest_below, digest_every, quiet_hours). Alerts are only *enqueued* here (see
-`listener/outbox.py`); `listener/dispatch.py` sends them.
+`listener/delivery/outbox.py`); `listener/delivery/dispatcher.py` sends them.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from listener.config.alerting import SEVERITY_ORDER, AlertingConfig, Route, Tiers
-from listener.growth import Growth, thread_growth
-from listener.incident_alerts import AlertPlanner, comment_key, rank
-from listener.risk import RiskAssessment, assess
+from listener.incidents.growth import Growth, thread_growth
+from listener.incidents.planner import AlertPlanner, comment_key, rank
+from listener.incidents.risk import RiskAssessment, assess
 from listener.store import incidents_repo, outbox_repo
 from listener.store.models import Incident, PostRow
-from listener.thread_batch import ThreadBatch
+from listener.incidents.thread_batch import ThreadBatch
 from sentiment.types import Verdict
 
 ACTIONS = ("acknowledge", "snooze", "not_relevant")

@@ -24,8 +24,8 @@ from typing import Any, Callable, ContextManager, Protocol
 
 from alerts.types import Alert, Delivery
 from listener.config.alerting import AlertingConfig
-from listener.digest import flush_digests, in_quiet_hours, release_held, summary_chart_png
-from listener.outbox import alert_from_payload, enqueue
+from listener.delivery.digests import flush_digests, in_quiet_hours, release_held, summary_chart_png
+from listener.delivery.outbox import alert_from_payload, enqueue
 from listener.store import incidents_repo, outbox_repo
 from listener.store.models import Incident, OutboxRow
 

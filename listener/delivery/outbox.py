@@ -59,7 +59,7 @@ def enqueue_health(session: Any, event: Any, *, channel: str, kind_label: str = 
                    now: datetime | None = None) -> OutboxRow | None:
     """A source-health alert for the ops channel ("Pantip scraper is blind since 09:12"), once per event key.
 
-    `event` is any object with `source`, `kind`, `reason`, `since` and `key` (see `listener/health.py`).
+    `event` is any object with `source`, `kind`, `reason`, `since` and `key` (see `listener/ingest/health.py`).
     """
     label = f"{kind_label} " if kind_label else ""
     state = {"degraded": "is blind", "reminder": "is still blind", "recovered": "recovered"}.get(event.kind, event.kind)

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from listener.growth import Growth
+from listener.incidents.growth import Growth
 from sentiment.types import Verdict
 
 NEGATIVE_PREFIXES = ("neg",)  # model labels are configurable; "negative", "neg", "NEGATIVE" all count

@@ -13,8 +13,8 @@ import sys
 from contextlib import ExitStack
 from typing import Any, Iterable, Iterator, TextIO
 
-from listener.growth import Growth
-from listener.risk import assess
+from listener.incidents.growth import Growth
+from listener.incidents.risk import assess
 from sentiment.types import Verdict
 
 BATCH = 256

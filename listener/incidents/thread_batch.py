@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from listener.growth import SPAN, Growth, growth_in_window, thread_growth
+from listener.incidents.growth import SPAN, Growth, growth_in_window, thread_growth
 from listener.store import incidents_repo
 from listener.store.models import Incident
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from listener.growth import Growth, thread_growth
+from listener.incidents.growth import Growth, thread_growth
 from listener.store import incidents_repo
 from listener.store.models import Incident
 

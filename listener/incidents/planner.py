@@ -13,8 +13,8 @@ from typing import Any
 
 from alerts.types import Alert
 from listener.config.alerting import SEVERITY_ORDER, AlertingConfig, Route
-from listener.growth import Growth
-from listener.outbox import alert_key, enqueue, replace_payload
+from listener.incidents.growth import Growth
+from listener.delivery.outbox import alert_key, enqueue, replace_payload
 from listener.store import outbox_repo
 from listener.store.models import Incident, PostRow
 

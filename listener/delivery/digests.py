@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from alerts.types import Alert
-from listener.outbox import alert_from_payload, enqueue
+from listener.delivery.outbox import alert_from_payload, enqueue
 from listener.store import incidents_repo, outbox_repo
 from listener.store.models import OutboxRow
 
