@@ -5,7 +5,9 @@ could follow; `marked` lets other callers narrow it further. The second backend 
 does not cover (e.g. a stage for one language) and may score the complaint only (`labels == ()`): then the
 first verdict's sentiment is kept and only `complaint` is merged. Config keys read: `weight` (share of the
 second backend in the merged verdict, 0..1; or a mapping per language, e.g. `{en: 0.8, th: 0.5}`, where a
-language not named keeps the first verdict).
+language not named keeps the first verdict). A second verdict that names the kind of text it was trained on
+(`Verdict.kind`, e.g. "forum") is merged only into first verdicts of the same kind (or of no stated kind): a
+stage tuned on Pantip posts has nothing to say about call-centre speech.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sentiment.types import Backend, Verdict
 class Cascade:
     """`predict(texts, marked)`: first backend for all, second for marked texts, probabilities merged by weight."""
 
+    knows_kinds = True
+
     def __init__(self, first: Backend, second: Backend, weight: float | Mapping[str, float] = 0.5) -> None:
         for w in weight.values() if isinstance(weight, Mapping) else [weight]:
             if not 0.0 <= w <= 1.0:
@@ -27,22 +31,33 @@ class Cascade:
         self.name = f"{first.name}+{second.name}"
         self.labels = tuple(dict.fromkeys(first.labels + second.labels))
 
-    def predict(self, texts: Sequence[str], marked: Sequence[bool] | None = None) -> list[Verdict]:
+    def predict(self, texts: Sequence[str], marked: Sequence[bool] | None = None,
+                kinds: Sequence[str] | None = None) -> list[Verdict]:
         """Verdicts in order; every text is re-scored unless `marked` says otherwise; unmarked texts (and texts
-        the second backend does not cover) keep the first backend's verdict unchanged."""
+        the second backend does not cover) keep the first backend's verdict unchanged. `kinds` (the kind of
+        each text, see `predict_kinds`) goes to the first backend."""
         flags = list(marked) if marked is not None else [True] * len(texts)
         if len(flags) != len(texts):
             raise ValueError(f"marked has {len(flags)} flags for {len(texts)} texts")
-        verdicts = self.first.predict(texts)
-        picked = [i for i, flag in enumerate(flags) if flag]
+        verdicts = predict_kinds(self.first, texts, kinds)
+        picked = [i for i, flag in enumerate(flags) if flag and self._wanted(verdicts[i])]
         for i, again in zip(picked, self.second.predict([texts[i] for i in picked]) if picked else []):
             if again is not None:
                 verdicts[i] = self._merge(verdicts[i], again)
         return verdicts
 
+    def _wanted(self, first: Verdict) -> bool:
+        """Whether the second backend's answer would be merged: its weight for the language is not 0 and, where
+        the backend says which kind of text it learned (`kind_of(lang)`), the kind matches — so the costly
+        stage never scores a text only to be ignored."""
+        w = self.weight.get(first.lang, 0.0) if isinstance(self.weight, Mapping) else self.weight
+        kind_of = getattr(self.second, "kind_of", None)
+        learned = kind_of(first.lang) if kind_of else ""
+        return w > 0.0 and learned is not None and not (first.kind and learned and first.kind != learned)
+
     def _merge(self, a: Verdict, b: Verdict) -> Verdict:
         w = self.weight.get(a.lang, 0.0) if isinstance(self.weight, Mapping) else self.weight
-        if w == 0.0:
+        if w == 0.0 or (a.kind and b.kind and a.kind != b.kind):  # a stage judges only the kind it learned
             return a
         probs = a.probs
         if b.probs:  # a complaint-only stage leaves the sentiment alone
@@ -55,3 +70,11 @@ class Cascade:
             cues=tuple(dict.fromkeys(a.cues + b.cues)),
             model=f"{a.model}+{b.model}",
         )
+
+
+def predict_kinds(backend: Backend, texts: Sequence[str], kinds: Sequence[str] | None) -> list[Verdict]:
+    """`backend.predict(texts, kinds=...)` where the backend tells kinds of text apart (the embedded model and
+    the cascade), plain `predict(texts)` for the others."""
+    if kinds is not None and getattr(backend, "knows_kinds", False):
+        return backend.predict(texts, kinds=kinds)
+    return backend.predict(texts)

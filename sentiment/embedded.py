@@ -44,6 +44,7 @@ class _LangHead:
     complaint_column: int | None
     platt: tuple[float, float]
     mixture: dict | None = None  # column layout of the domain experts and gate (`sentiment.mixture`)
+    complaint_mixture: dict | None = None  # complaint experts per kind of text and their gate
 
     def _feature_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every known feature occurrence in the batch, repeats included."""
@@ -104,11 +105,14 @@ def _load_head(archive: Mapping[str, np.ndarray], lang: str, entry: dict, labels
         complaint_column=complaint.get("column"),
         platt=tuple(complaint.get("platt", (1.0, 0.0))),
         mixture=entry.get("mixture"),
+        complaint_mixture=complaint if "experts" in complaint else None,
     )
 
 
 class EmbeddedModel:
     """Backend that ships with the package: fast, offline, Thai/English/Chinese."""
+
+    knows_kinds = True  # predict() takes `kinds` (see `sentiment.cascade.predict_kinds`)
 
     def __init__(self, header: dict, heads: dict[str, _LangHead], cues: CueFinder) -> None:
         self.labels: tuple[str, ...] = tuple(header["labels"])
@@ -137,20 +141,26 @@ class EmbeddedModel:
         """The language whose heads score texts detected as `lang` ("und" and missing ones use the fallback)."""
         return lang if lang in self._heads else self._fallback
 
-    def predict(self, texts: Sequence[str]) -> list[Verdict]:
-        """Score a batch; one Verdict per text, in order."""
+    def predict(self, texts: Sequence[str], kinds: Sequence[str] | None = None) -> list[Verdict]:
+        """Score a batch; one Verdict per text, in order. `kinds` tells what kind of text each one is ("forum",
+        "call-centre", or "" for unknown): a language with a complaint expert per kind then uses that expert
+        alone, instead of the gate's guess from the words."""
         norm = [normalize(t) for t in texts]
         langs = [detect(t) for t in norm]
+        given = list(kinds) if kinds is not None else [""] * len(texts)
         probs = np.zeros((len(texts), len(self.labels)))
         complaint = np.zeros(len(texts))
+        kinds = [""] * len(texts)
         for lang in {self.head_for(x) for x in langs}:
             rows = [i for i, x in enumerate(langs) if self.head_for(x) == lang]
-            p, c = self._score(self._heads[lang], [norm[i] for i in rows])
+            p, c, k = self._score(self._heads[lang], [norm[i] for i in rows], [given[i] for i in rows])
             probs[rows] = p
             complaint[rows] = c
-        return [self._verdict(lang, p, c, n) for lang, p, c, n in zip(langs, probs, complaint, norm)]
+            for i, kind in zip(rows, k):
+                kinds[i] = kind
+        return [self._verdict(lang, p, c, n, k) for lang, p, c, n, k in zip(langs, probs, complaint, norm, kinds)]
 
-    def _score(self, head: _LangHead, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _score(self, head: _LangHead, texts: list[str], given: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         raw = head.scores(texts)
         k = len(head.class_index)
         sub = (mixture.mix_scores(raw, head.mixture) if head.mixture else raw[:, :k]) / head.temperature
@@ -158,14 +168,20 @@ class EmbeddedModel:
         sub /= sub.sum(axis=1, keepdims=True)
         probs = np.zeros((len(texts), len(self.labels)))
         probs[:, head.class_index] = sub
-        if head.complaint_column is not None:
+        kinds = [""] * len(texts)
+        if head.complaint_mixture is not None:
+            names = list(head.complaint_mixture.get("kinds", []))
+            complaint, which = mixture.mix_complaint(raw, head.complaint_mixture,
+                                                     [names.index(k) if k in names else -1 for k in given])
+            kinds = [names[i] if i < len(names) else "" for i in which]
+        elif head.complaint_column is not None:
             a, b = head.platt
             complaint = 1.0 / (1.0 + np.exp(-(a * raw[:, head.complaint_column] + b)))
         else:  # no complaint data for this language: the calibrated probability of a negative review
             complaint = probs[:, self.labels.index("negative")]
-        return probs, complaint
+        return probs, complaint, kinds
 
-    def _verdict(self, lang: str, probs: np.ndarray, complaint: float, norm: str) -> Verdict:
+    def _verdict(self, lang: str, probs: np.ndarray, complaint: float, norm: str, kind: str) -> Verdict:
         as_dict = {label: float(p) for label, p in zip(self.labels, probs)}
         return Verdict(lang=lang, label=self.labels[int(np.argmax(probs))], probs=as_dict,
-                       complaint=float(complaint), cues=self._cues.find_normalized(norm), model=self.name)
+                       complaint=float(complaint), cues=self._cues.find_normalized(norm), model=self.name, kind=kind)

@@ -4,6 +4,9 @@ Without `--data` it scores every dev split under `--data-dir` (default ../shared
 Gold labels are mapped onto the model's outputs by `corpora` (known dataset names) or by label spelling
 (unknown files: pos/neg/neu/q, positive/negative/neutral/question, complaint/not_complaint). Prints per
 dataset: n, accuracy, macro-F1, per-class F1, complaint F1 (where defined), ECE, texts/s, peak memory.
+Forum files (the th-pantip-complaints record format) get `forum_eval`'s report: complaint F1, precision,
+recall, ROC-AUC and ECE (10 bins) for topics, title-only topics and comments apart, 4-way sentiment and
+escalation-cue recall and false hits.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from sentiment.calibrate import ece
-from sentiment.corpora import BY_NAME, COMPLAINT_SYNONYMS, SENTIMENT_SYNONYMS, read_jsonl
+from sentiment.cascade import predict_kinds
+from sentiment.corpora import BY_NAME, COMPLAINT_SYNONYMS, KIND_OF, SENTIMENT_SYNONYMS, read_jsonl
+from sentiment.forum_eval import evaluate_forum, format_forum, is_forum_file
 from sentiment.types import Backend
 
 
@@ -71,9 +76,11 @@ def evaluate_file(backend: Backend, path: str | Path, dataset_name: str | None =
     name = dataset_name or Path(path).parent.name
     sentiment_gold, complaint_gold = _targets([lab for _, lab in rows], name)
     started = time.perf_counter()
+    kinds = [KIND_OF.get(name, "")] * batch_size  # the corpus's kind of text (call-centre, forum, social)
     verdicts = []
     for i in range(0, len(texts), batch_size):
-        verdicts.extend(backend.predict(texts[i : i + batch_size]))
+        chunk = texts[i : i + batch_size]
+        verdicts.extend(predict_kinds(backend, chunk, kinds[:len(chunk)]))
     elapsed = time.perf_counter() - started
     result: dict = {"dataset": name, "n": len(texts), "texts_per_s": len(texts) / elapsed if elapsed else 0.0,
                     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -113,11 +120,16 @@ def main(argv: Sequence[str] | None = None, configured: Callable[[], Backend] | 
     files = args.data or [args.data_dir / name / "dev.jsonl" for name in BY_NAME]
     print(f"model: {backend.name}")
     print(HEADER)
+    forum = []
     for path in files:
-        if path.exists():
-            print(format_row(evaluate_file(backend, path)), flush=True)
-        else:
+        if not path.exists():
             print(f"{path}: missing", file=sys.stderr)
+        elif is_forum_file(path):  # forum posts get their own report below (per kind, AUC, sentiment, cues)
+            forum.append(path)
+        else:
+            print(format_row(evaluate_file(backend, path)), flush=True)
+    for path in forum:
+        print("\n".join(format_forum(evaluate_forum(backend, path))), flush=True)
     return 0
 
 

@@ -1,5 +1,5 @@
-"""Fitting the linear heads and their vocabularies (training only: the one home of scikit-learn, never
-loaded at inference time).
+"""Fitting the linear heads and their vocabularies (training only: the one home of scikit-learn and of
+scipy, never loaded at inference time).
 
 Heads are one-vs-rest logistic regressions (liblinear: deterministic); `fit_mixture` fits the expert heads
 and the domain gate of `sentiment.mixture`.
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.sparse import vstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -17,6 +18,11 @@ from sklearn.linear_model import LogisticRegression
 def tfidf_vectorizer(**options: Any) -> TfidfVectorizer:
     """The TF-IDF vocabulary fitter used for every head (options as scikit-learn's TfidfVectorizer)."""
     return TfidfVectorizer(**options)
+
+
+def stack_rows(*matrices: Any) -> Any:
+    """The rows of several sparse feature matrices (same columns) as one matrix."""
+    return vstack(matrices).tocsr()
 
 
 def nb_ratio(x, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:

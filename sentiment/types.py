@@ -14,6 +14,7 @@ class Verdict:
     complaint: float  # probability that the text is a complaint speech act
     cues: tuple[str, ...]  # escalation cues found in the text, e.g. ("ฟ้อง", "สคบ.")
     model: str  # model name and version, e.g. "embedded-linear@2026.11"
+    kind: str = ""  # the kind of text the complaint was judged as ("forum", "call-centre"); "" when not told
 
 
 class Backend(Protocol):

@@ -22,6 +22,7 @@ HOMES = {
     "opencc": ["sentiment/normalize.py"],
     "protego": ["scrapers/robots.py"],
     "sklearn": ["sentiment/linear.py"],
+    "scipy": ["sentiment/linear.py"],
     "slack_sdk": ["alerts/slack.py"],
     "slack_bolt": ["alerts/interactive.py"],
     "matplotlib": ["alerts/chart.py"],

@@ -62,6 +62,20 @@ def thread_watchlists(session: Session, source: str, thread_id: str) -> list[str
     return list(session.scalars(query))
 
 
+def thread_titles(session: Session, threads: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(source, thread id) -> the title of the thread's first post, for the threads the store has started."""
+    found: dict[tuple[str, str], str] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, thread in threads:
+        by_source.setdefault(source, []).append(thread)
+    for source, ids in by_source.items():
+        for chunk in _chunks(ids):
+            query = select(PostRow.source, PostRow.thread_id, PostRow.title).where(
+                PostRow.source == source, PostRow.thread_id.in_(chunk), PostRow.is_thread_start)
+            found.update(((s, t), title) for s, t, title in session.execute(query) if title)
+    return found
+
+
 def verdicts_of(session: Session, post_ids: Sequence[int]) -> dict[int, VerdictRow]:
     """Verdicts of many posts by post id, in one query per chunk rather than one per post."""
     found: dict[int, VerdictRow] = {}

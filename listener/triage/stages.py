@@ -18,15 +18,28 @@ from listener import metrics
 from listener.store import Store
 from listener.store.models import MatchRow, PostRow, VerdictRow
 from listener.store.posts_repo import (mark_evaluated, matches_of_posts, posts_to_evaluate, posts_to_score,
-                                       thread_watchlists, verdicts_of)
+                                       thread_titles, thread_watchlists, verdicts_of)
+from sentiment.cascade import predict_kinds
+from sentiment.context import in_thread
 from sentiment.types import Verdict
 
 log = logging.getLogger(__name__)
 INHERITED = "(thread)"  # the term recorded for a comment that matched through its thread
+# Every source the daemon reads is a forum, a social feed or news: the model judges their posts as such, never
+# with its call-centre complaint expert (see sentiment/MODEL_CARD.md).
+TEXT_KIND = "forum"
 
 
 def post_text(row: PostRow) -> str:
     return f"{row.title}\n{row.text}".strip() if row.is_thread_start else row.text
+
+
+def model_text(row: PostRow, titles: dict[tuple[str, str], str]) -> str:
+    """What the model scores: a topic as title and body; a comment under its thread's title when the store has
+    it (`sentiment.context`), since "ผมก็โดนครับ" ("me too") means little without the topic it answers."""
+    if row.is_thread_start:
+        return post_text(row)
+    return in_thread(row.text, titles.get((row.source, row.thread_id)))
 
 
 def score_pending(store: Store, backend: Any, watchlists: Any, *, clock: Callable[[], datetime],
@@ -47,8 +60,10 @@ def score_pending(store: Store, backend: Any, watchlists: Any, *, clock: Callabl
             if names:
                 matched.append(row)
                 session.flush()
+        titles = thread_titles(session, {(r.source, r.thread_id) for r in matched if not r.is_thread_start})
         with metrics.SCORE_SECONDS.time():
-            verdicts = backend.predict([post_text(row) for row in matched]) if matched else []
+            texts = [model_text(row, titles) for row in matched]
+            verdicts = predict_kinds(backend, texts, [TEXT_KIND] * len(texts)) if matched else []
         for row, verdict in zip(matched, verdicts):
             session.add(_verdict_row(row.id, verdict, now))
         for row in rows:

@@ -90,6 +90,7 @@ class _Language:
     head_b: float
     platt: tuple[float, float]
     prefix: str
+    kind: str = ""  # the kind of text the file was trained on ("forum"), "" for any
 
 
 class E5Complaint:
@@ -142,12 +143,17 @@ class E5Complaint:
                       for n, v in base.items()}
             for lang in delta.header.get("languages", ["en"]):
                 languages[lang] = _Language(values, torch.from_numpy(delta.head_w.astype(np.float32)), delta.head_b,
-                                            tuple(delta.header["platt"]), delta.header.get("prefix", "query: "))
+                                            tuple(delta.header["platt"]), delta.header.get("prefix", "query: "),
+                                            delta.header.get("kind", ""))
         del cues  # this stage finds no cues: the first stage's are kept
         version = "+".join(sorted({str(d.header.get("version", "?")) for d in deltas}))
         tokenizer = build_raw_tokenizer(image)
         tokenizer.enable_truncation(min(max_length, int(image.dims["MAXP"])))
         return cls(tokenizer, encoder, languages, name=f"e5-complaint@{version}", batch_size=batch_size)
+
+    def kind_of(self, lang: str) -> str | None:
+        """The kind of text this stage learned for `lang` ("" for any), or None when it does not score `lang`."""
+        return self.languages[lang].kind if lang in self.languages else None
 
     def _activate(self, lang: str) -> None:
         import torch
@@ -184,7 +190,8 @@ class E5Complaint:
             a, b = self.languages[lang].platt
             logits = self.complaint_logits([texts[i] for i in mine], lang)
             for i, p in zip(mine, sigmoid(a * logits + b)):
-                verdicts[i] = Verdict(lang=lang, label="", probs={}, complaint=float(p), cues=(), model=self.name)
+                verdicts[i] = Verdict(lang=lang, label="", probs={}, complaint=float(p), cues=(), model=self.name,
+                                      kind=self.languages[lang].kind)
         return verdicts
 
 

