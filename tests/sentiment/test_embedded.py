@@ -92,7 +92,7 @@ def test_probabilities_are_a_distribution_and_scoring_is_deterministic(model: Em
 def test_verdicts_carry_cues_including_configured_extras() -> None:
     backend = EmbeddedModel.from_options(cues={"th": ["ทรูห่วย"]})
     verdict = backend.predict(["ทรูห่วยมาก ฝากแชร์ด้วย จะไปร้องเรียน สคบ."])[0]
-    assert verdict.cues == ("ทรูห่วย", "ฝากแชร์", "ร้องเรียน", "สคบ.")
+    assert verdict.cues == ("ทรูห่วย", "ฝากแชร์", "สคบ.")
     assert verdict.model == backend.name
 
 

@@ -92,7 +92,7 @@ def test_scores_thai_english_chinese_offline(backend: TransformersBackend, monke
         assert v.label == max(v.probs, key=v.probs.get)
         assert math.isclose(v.complaint, v.probs["negative"], abs_tol=1e-6)
         assert v.model.startswith("transformers:tiny-bert@")
-    assert "ฟ้อง" in verdicts[1].cues and "投诉" in verdicts[2].cues and "sue" in verdicts[4].cues
+    assert "จะฟ้อง" in verdicts[1].cues and "投诉" in verdicts[2].cues and "sue" in verdicts[4].cues
 
 
 def test_model_labels_are_mapped_to_ours(negative_dir: Path) -> None:
