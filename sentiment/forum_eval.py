@@ -2,8 +2,8 @@
 topics, comments and title-only topics apart, ROC-AUC, calibration, 4-way sentiment and escalation cues.
 
 A record holds `text`, `label` (complaint | not_complaint), `sentiment`, `escalation`, `kind` (topic |
-comment) and, for a comment, `thread_title`. Comments are scored in their thread (`context.in_thread`) unless
-`context=False`. A topic whose text has no line break is title-only (the source kept its title alone).
+comment) and, for a comment, `thread_title`. Comments are judged with their thread's title as in the daemon
+(`context.predict_in_threads`) unless `context=False`. A topic whose text has no line break is title-only (the source kept its title alone).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from sentiment.calibrate import ece
-from sentiment.cascade import predict_kinds
-from sentiment.context import in_thread
+from sentiment.context import predict_in_threads
 from sentiment.cues import CueFinder
 from sentiment.types import Backend
 
@@ -60,10 +59,11 @@ def evaluate_forum(backend: Backend, path: str | Path, *, context: bool = True, 
                    cues: CueFinder | None = None) -> dict:
     """Scores a forum file; returns overall and per-kind complaint figures, sentiment and escalation."""
     rows = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
-    texts = [in_thread(r["text"], r.get("thread_title")) if context and r["kind"] == "comment" else r["text"]
-             for r in rows]
+    texts = [r["text"] for r in rows]
+    titles = [r.get("thread_title") if context and r["kind"] == "comment" else None for r in rows]
     verdicts = [v for i in range(0, len(texts), batch_size)
-                for v in predict_kinds(backend, texts[i:i + batch_size], ["forum"] * len(texts[i:i + batch_size]))]
+                for v in predict_in_threads(backend, texts[i:i + batch_size], titles[i:i + batch_size],
+                                            ["forum"] * len(texts[i:i + batch_size]))]
     p = np.array([v.complaint for v in verdicts])
     y = np.array([int(r["label"] == "complaint") for r in rows])
     groups = {"topics": [r["kind"] == "topic" and "\n" in r["text"] for r in rows],

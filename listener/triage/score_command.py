@@ -1,6 +1,6 @@
 """`fangsiang score`: score texts without the daemon, one JSON object per input line.
 
-Input lines: {"id", "text", optional "thread_title" (a comment is then scored under its thread's title)}.
+Input lines: {"id", "text", optional "thread_title" (a comment is then judged with its thread's title)}.
 Output: {"id", "lang", "sentiment", "probs", "complaint", "risk", "cues"}; `risk` is the text-only risk
 (no thread growth is known outside the daemon). Bad input lines are reported on stderr with their line
 number and skipped; the exit code is 1 if any line was bad.
@@ -17,8 +17,7 @@ from typing import Any, Iterable, Iterator, TextIO
 from listener.incidents.growth import Growth
 from listener.incidents.risk import assess
 from listener.triage.stages import TEXT_KIND
-from sentiment.cascade import predict_kinds
-from sentiment.context import in_thread
+from sentiment.context import predict_in_threads
 from sentiment.types import Verdict
 
 BATCH = 256
@@ -40,7 +39,7 @@ def score_command(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
         if args.input is None:
-            _write(out, verdict_json(predict_kinds(backend, [args.text], [TEXT_KIND])[0]))
+            _write(out, verdict_json(predict_in_threads(backend, [args.text], [None], [TEXT_KIND])[0]))
             return 0
         source = sys.stdin if args.input == "-" else stack.enter_context(open(args.input, encoding="utf-8-sig"))
         bad = score_stream(backend, source, out)
@@ -75,15 +74,16 @@ def _items(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             yield number, 'expected an object with a string "text"'
             continue
-        title = record.get("thread_title")  # a comment is scored under its thread's title, as in the daemon
-        yield number, (record.get("id"), in_thread(record["text"], title if isinstance(title, str) else None))
+        title = record.get("thread_title")  # a comment is judged with its thread's title, as in the daemon
+        yield number, (record.get("id"), record["text"], title if isinstance(title, str) else None)
 
 
-def _flush(backend: Any, batch: list[tuple[Any, str]], out: TextIO) -> None:
+def _flush(backend: Any, batch: list[tuple[Any, str, str | None]], out: TextIO) -> None:
     if not batch:
         return
-    verdicts = predict_kinds(backend, [text for _, text in batch], [TEXT_KIND] * len(batch))
-    for (item_id, _), verdict in zip(batch, verdicts):
+    verdicts = predict_in_threads(backend, [item[1] for item in batch], [item[2] for item in batch],
+                                  [TEXT_KIND] * len(batch))
+    for (item_id, _, _), verdict in zip(batch, verdicts):
         _write(out, verdict_json(verdict, item_id))
     batch.clear()
 

@@ -19,8 +19,7 @@ from listener.store import Store
 from listener.store.models import MatchRow, PostRow, VerdictRow
 from listener.store.posts_repo import (mark_evaluated, matches_of_posts, posts_to_evaluate, posts_to_score,
                                        thread_titles, thread_watchlists, verdicts_of)
-from sentiment.cascade import predict_kinds
-from sentiment.context import in_thread
+from sentiment.context import predict_in_threads
 from sentiment.types import Verdict
 
 log = logging.getLogger(__name__)
@@ -32,14 +31,6 @@ TEXT_KIND = "forum"
 
 def post_text(row: PostRow) -> str:
     return f"{row.title}\n{row.text}".strip() if row.is_thread_start else row.text
-
-
-def model_text(row: PostRow, titles: dict[tuple[str, str], str]) -> str:
-    """What the model scores: a topic as title and body; a comment under its thread's title when the store has
-    it (`sentiment.context`), since "ผมก็โดนครับ" ("me too") means little without the topic it answers."""
-    if row.is_thread_start:
-        return post_text(row)
-    return in_thread(row.text, titles.get((row.source, row.thread_id)))
 
 
 def score_pending(store: Store, backend: Any, watchlists: Any, *, clock: Callable[[], datetime],
@@ -62,8 +53,10 @@ def score_pending(store: Store, backend: Any, watchlists: Any, *, clock: Callabl
                 session.flush()
         titles = thread_titles(session, {(r.source, r.thread_id) for r in matched if not r.is_thread_start})
         with metrics.SCORE_SECONDS.time():
-            texts = [model_text(row, titles) for row in matched]
-            verdicts = predict_kinds(backend, texts, [TEXT_KIND] * len(texts)) if matched else []
+            texts = [post_text(row) for row in matched]
+            # a comment is judged alone and under its thread's title (sentiment.context)
+            threads = [None if row.is_thread_start else titles.get((row.source, row.thread_id)) for row in matched]
+            verdicts = predict_in_threads(backend, texts, threads, [TEXT_KIND] * len(texts)) if matched else []
         for row, verdict in zip(matched, verdicts):
             session.add(_verdict_row(row.id, verdict, now))
         for row in rows:

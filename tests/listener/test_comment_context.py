@@ -1,4 +1,4 @@
-"""A comment is scored under its thread's title, the way a reader sees it (the store knows every comment's
+"""A comment is judged with its thread's title, the way a reader sees it (the store knows every comment's
 topic): "me too" under a complaint is part of the complaint, under a question it is not."""
 
 from __future__ import annotations
@@ -47,5 +47,5 @@ def test_a_comment_is_scored_under_its_thread_title(tmp_path: Path, backend) -> 
     store.dispose()
     under_complaint, under_question = complaint[2], complaint[4]
     assert under_complaint > under_question
-    alone = backend.predict([f"ไลน์แมนสมัครไรเดอร์ยังไงครับ\n{ME_TOO}"], kinds=["forum"])[0]  # as the daemon asks
-    assert under_question == pytest.approx(alone.complaint, abs=1e-6)
+    alone, framed = backend.predict([ME_TOO, f"ไลน์แมนสมัครไรเดอร์ยังไงครับ\n{ME_TOO}"], kinds=["forum", "forum"])
+    assert under_question == pytest.approx((alone.complaint * framed.complaint) ** 0.5, abs=1e-6)

@@ -25,7 +25,7 @@ def test_score_one_text(capsys: pytest.CaptureFixture[str]) -> None:
 def test_score_file_keeps_ids_and_reports_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "posts.jsonl"
     source.write_text("\n".join([
-        json.dumps({"id": "a", "text": "I want a refund, worst airline ever, never again", "extra": 1}),
+        json.dumps({"id": "a", "text": "I want a refund or I will sue, worst airline ever, never again", "extra": 1}),
         "{not json",
         json.dumps({"id": 3, "text": "外卖送得很快，味道很好"}),
         json.dumps({"id": 4, "body": "no text field"}),
@@ -34,7 +34,7 @@ def test_score_file_keeps_ids_and_reports_bad_lines(tmp_path: Path, capsys: pyte
     assert main(["score", "--no-config", "--input", str(source), "--output", str(output)]) == 1
     rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a", 3]
-    assert rows[0]["lang"] == "en" and "refund" in rows[0]["cues"] and rows[0]["sentiment"] == "negative"
+    assert rows[0]["lang"] == "en" and "sue" in rows[0]["cues"] and rows[0]["sentiment"] == "negative"
     assert rows[1]["lang"] == "zh" and rows[1]["sentiment"] == "positive"
     err = capsys.readouterr().err
     assert "line 2:" in err and "line 4:" in err and "line 1:" not in err
