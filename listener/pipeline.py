@@ -43,6 +43,7 @@ class Pipeline:
         self.engine = IncidentEngine(config.alerting, parts.clock)
         self.dispatcher = Dispatcher(parts.notifier, config.alerting, parts.clock)
         self.tracker = ThreadTracker(parts.clock)
+        self._refused_watchlists = False  # a refused edit was posted to ops; say so when a good one goes live
 
     # -- stages -------------------------------------------------------------------------------
     def ingest(self, name: str) -> IngestResult:
@@ -53,7 +54,7 @@ class Pipeline:
 
     def score(self) -> int:
         """Score until nothing is left (bounded batches, each its own transaction)."""
-        self.parts.watchlists.reload_if_changed()  # a few stat() calls: edits go live within one scoring cycle
+        self._reload_watchlists()  # a few stat() calls: edits go live within one scoring cycle
         total = 0
         batch = self.parts.loaded.config.model.batch_size
         while (done := score_pending(self.parts.store, self.parts.backend, self._watchlists(),
@@ -147,6 +148,35 @@ class Pipeline:
             self.engine.on_action(session, incident_id, BUTTON_ACTIONS.get(action, action), user_id)
 
     # -- helpers ------------------------------------------------------------------------------
+    def _reload_watchlists(self) -> None:
+        """Reload edited watchlists; a refused edit (and its fix) is posted to the ops channel once."""
+        reloader = self.parts.watchlists
+        before = reloader.last_error
+        went_live = reloader.reload_if_changed()
+        if reloader.last_error is not None and reloader.last_error is not before:
+            self._refused_watchlists = True
+            self.notify_ops(f"watchlists:refused:{reloader.digest}",
+                            "Watchlist edit refused: the last good version stays live", str(reloader.last_error))
+        elif went_live and self._refused_watchlists:
+            self._refused_watchlists = False
+            self.notify_ops(f"watchlists:accepted:{reloader.digest}", "Watchlists are live again",
+                            f"the edited watchlists were accepted: {len(reloader.current)} watchlists",
+                            recovered=True)
+
+    def notify_ops(self, key: str, title: str, detail: str, recovered: bool = False) -> None:
+        """A notice for `alerting.ops_channel`, sent once per `key` through the outbox like every alert."""
+        from alerts.types import Alert
+
+        from listener.delivery.outbox import enqueue
+
+        now = self.parts.clock()
+        alert = Alert(incident_id=0, revision=0, kind="health", title=title, url="", excerpt=detail, lang="en",
+                      risk=0.0, reason=detail, watchlist="",
+                      severity="recovered" if recovered else "high", channel=self.parts.loaded.config.alerting.ops_channel, source="fangsiang",
+                      posted_at=now.isoformat())
+        with self.parts.store.session() as session:
+            enqueue(session, alert, key=key, now=now)
+
     def _watchlists(self) -> Any:
         return self.parts.watchlists.current
 
