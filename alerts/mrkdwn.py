@@ -79,6 +79,12 @@ def link(url: str, label: str) -> str:
     return f"<{target}|{text}>" if target else text
 
 
+def is_mention_id(ident: str) -> bool:
+    """A Slack user id (``U…``/``W…``) or user-group id (``S…``): the only mentions ever built."""
+    ident = ident.strip()
+    return bool(_USER_ID.match(ident) or _GROUP_ID.match(ident))
+
+
 def mentions(ids: tuple[str, ...] | list[str]) -> str:
     """``<@U…>`` for users and ``<!subteam^S…>`` for user groups; anything else is dropped."""
     out = []

@@ -45,8 +45,11 @@ def describe_health(store: Any) -> str:
 
 
 def _mask_url(url: str) -> str:
-    """Never print a database password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+    """Never print a database password: the whole user-info part (up to the LAST "@" before the host) goes."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rsplit('@', 1)[1]}{slash}{path}"

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from listener.config.alerting import AlertingConfig
+from listener.config.alerting import AlertingConfig, TimeZoneName
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -47,6 +47,10 @@ class Schedule(Strict):
     def _cron(cls, value: str | None) -> str | None:
         if value is not None and len(value.split()) != 5:
             raise ValueError("cron needs five fields: minute hour day month weekday")
+        if value is not None:
+            from listener.scheduler import check_crontab  # the scheduler's own parser is the judge
+
+            check_crontab(value)
         return value
 
     def interval(self) -> timedelta:
@@ -108,7 +112,7 @@ class SlackConfig(Strict):
 
 
 class SchedulerConfig(Strict):
-    timezone: str = "Asia/Bangkok"
+    timezone: TimeZoneName = "Asia/Bangkok"
     score_every: str = "20s"
     dispatch_every: str = "10s"
     track_every: str = "1m"
