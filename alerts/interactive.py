@@ -34,25 +34,41 @@ class ActionRequest:
     message_ts: str = ""
 
 
+_INCIDENT_ID = re.compile(r"^[0-9]{1,18}$")  # ASCII digits only ("²".isdigit() is True); fits a 64-bit id
+
+
 def parse_action(payload: Mapping[str, Any]) -> ActionRequest | None:
     """The fangsiang button click in a ``block_actions`` payload, or None when there is none.
 
-    Anything malformed (another app's button, a forged incident id) is ignored rather than raised: the
-    payload comes from outside.
+    Anything malformed (another app's button, a forged incident id, a field of the wrong type) is ignored
+    and logged rather than raised: the payload comes from outside.
     """
-    if payload.get("type") != "block_actions":
+    if not isinstance(payload, Mapping) or payload.get("type") != "block_actions":
         return None
-    user_id = str((payload.get("user") or {}).get("id", ""))
-    container = payload.get("container") or {}
-    channel = str((payload.get("channel") or {}).get("id") or container.get("channel_id") or "")
-    message_ts = str((payload.get("message") or {}).get("ts") or container.get("message_ts") or "")
-    for action in payload.get("actions") or []:
+    user_id = str(_field(payload, "user", "id"))
+    channel = str(_field(payload, "channel", "id") or _field(payload, "container", "channel_id"))
+    message_ts = str(_field(payload, "message", "ts") or _field(payload, "container", "message_ts"))
+    actions = payload.get("actions")
+    for action in actions if isinstance(actions, list) else []:
+        if not isinstance(action, Mapping):
+            continue
         action_id = str(action.get("action_id", ""))
-        name = action_id[len(ACTION_PREFIX):] if action_id.startswith(ACTION_PREFIX) else ""
-        value = str(action.get("value", ""))
-        if name in KNOWN_ACTIONS and value.isdigit() and user_id:
+        if not action_id.startswith(ACTION_PREFIX):
+            continue  # another app's button
+        name, value = action_id[len(ACTION_PREFIX):], str(action.get("value", ""))
+        if name in KNOWN_ACTIONS and _INCIDENT_ID.match(value) and user_id and channel and message_ts:
             return ActionRequest(int(value), name, user_id, channel, message_ts)
+    log.warning("button click ignored: no well-formed fangsiang action in it (action ids %s)",
+                [str(a.get("action_id"))[:60] for a in actions if isinstance(a, Mapping)][:5]
+                if isinstance(actions, list) else type(actions).__name__)
     return None
+
+
+def _field(payload: Mapping[str, Any], section: str, key: str) -> Any:
+    """``payload[section][key]``, or "" when either is missing or not what Slack sends."""
+    part = payload.get(section)
+    value = part.get(key) if isinstance(part, Mapping) else None
+    return value if isinstance(value, (str, int)) else ""
 
 
 class InteractiveListener:

@@ -74,3 +74,20 @@ def test_failing_callback_tells_the_user_instead_of_crashing(slack_server: Slack
     listener = InteractiveListener("xapp-test", client, broken)
     assert listener.dispatch(_click()) == 200
     assert "Could not record" in slack_server.calls("chat.postEphemeral")[0]["text"]
+
+
+@pytest.mark.parametrize("payload", [
+    _click(value="²"),  # str.isdigit says yes, int() says no
+    _click(value="9" * 5000),  # past Python's integer-string limit
+    _click(value="99999999999999999999999"),  # no database id is this large
+    {**_click(), "actions": ["fangsiang_ack"]},
+    {**_click(), "actions": {"action_id": "fangsiang_ack"}},
+    {**_click(), "user": "U0AGENT"},
+    {**_click(), "channel": "C0CARE", "container": None, "message": 7},
+])
+def test_malformed_button_values_are_ignored_and_logged(payload: dict, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="alerts.interactive"):
+        assert parse_action(payload) is None
+    assert "ignored" in caplog.text
