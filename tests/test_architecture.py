@@ -23,6 +23,8 @@ HOMES = {
     "protego": ["scrapers/robots.py"],
     "sklearn": ["sentiment/linear.py"],
     "slack_sdk": ["alerts/slack.py"],
+    "phonenumbers": ["alerts/privacy/numbers.py"],
+    "stdnum": ["alerts/privacy/numbers.py"],
     "slack_bolt": ["alerts/interactive.py"],
     "matplotlib": ["alerts/chart.py"],
     "sqlalchemy": ["listener/store/"],
