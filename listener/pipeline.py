@@ -112,6 +112,29 @@ class Pipeline:
             self.engine.close_quiet(session)
         self.dispatcher.flush_digests(self.parts.store.session)
         self._daily_summaries()
+        self._expire_texts()
+
+    def _expire_texts(self) -> None:
+        """`storage.keep_text_days`: mask (or drop) the stored text of posts older than that, in batches."""
+        from datetime import timedelta
+
+        from alerts.privacy import mask_personal_data
+
+        from listener.store.posts_repo import expire_texts
+
+        storage = self.parts.loaded.config.storage
+        if storage.keep_text_days is None:
+            return
+        now = self.parts.clock()
+        cutoff = now - timedelta(days=storage.keep_text_days)
+
+        def rewrite(value: str, part: str) -> str:
+            return "" if storage.expired_text == "drop" and part == "text" else mask_personal_data(value)
+
+        while True:
+            with self.parts.store.session() as session:
+                if not expire_texts(session, cutoff, now, rewrite):
+                    return
 
     def _daily_summaries(self) -> None:
         """After `alerting.daily_summary_at` (local time), yesterday's summary per watchlist (once a day)."""

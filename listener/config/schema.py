@@ -82,6 +82,10 @@ class SourceConfig(Strict):
 
 class StorageConfig(Strict):
     url: str = "sqlite:///var/fangsiang.db"  # relative SQLite paths are relative to config.yaml
+    # After this many days (from posted_at) housekeeping masks personal data in a post's stored title and
+    # text ("mask") or empties its text ("drop"); unset keeps text for good.
+    keep_text_days: int | None = Field(None, ge=1)
+    expired_text: Literal["mask", "drop"] = "mask"
 
 
 class SecondStage(Strict):
