@@ -89,7 +89,8 @@ def _run(args: argparse.Namespace) -> int:
     settings = pipeline.parts.loaded.config.metrics
     if settings.enabled:
         metrics.serve(settings.host, settings.port)
-    buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button)
+    buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button,
+                            report=pipeline.notify_ops)
     try:
         return run_forever(pipeline)
     finally:

@@ -32,6 +32,15 @@ class OnceReport:
     dispatched: Any = None
 
 
+def _in_effect(incident: Any, action: str, now: Any) -> bool:
+    """Whether `action` already holds for the incident (then a click on it changes nothing)."""
+    if action == "acknowledge":
+        return incident.acked_at is not None
+    if action == "snooze":
+        return incident.snoozed_until is not None and incident.snoozed_until > now
+    return action == "not_relevant" and bool(incident.not_relevant)
+
+
 class Pipeline:
     def __init__(self, parts: Components) -> None:
         from listener.delivery.dispatcher import Dispatcher
@@ -165,10 +174,24 @@ class Pipeline:
         report.dispatched = self.dispatch()
         return report
 
-    def on_button(self, incident_id: int, action: str, user_id: str) -> None:
-        """A Slack button click (Acknowledge / Snooze / Not relevant), recorded on the incident."""
+    def on_button(self, click: Any) -> str:
+        """A Slack button click (Acknowledge / Snooze / Not relevant), recorded on the incident.
+
+        "refused" unless the click came from the incident's own message (channel and ts), so a forged or
+        stale button cannot act on another incident; "already" when the incident is in that state (a
+        repeated or redelivered click changes nothing); else "done".
+        """
+        from listener.store.incidents_repo import get_incident
+
+        action = BUTTON_ACTIONS.get(click.action, click.action)
         with self.parts.store.session() as session:
-            self.engine.on_action(session, incident_id, BUTTON_ACTIONS.get(action, action), user_id)
+            incident = get_incident(session, click.incident_id)
+            if incident is None or (incident.channel, incident.message_ts) != (click.channel, click.message_ts):
+                return "refused"
+            if _in_effect(incident, action, self.parts.clock()):
+                return "already"
+            self.engine.on_action(session, click.incident_id, action, click.user_id)
+        return "done"
 
     # -- helpers ------------------------------------------------------------------------------
     def _reload_watchlists(self) -> None:
