@@ -29,6 +29,7 @@ _SEP = r"[\s\-‐‑‒–—―−－﹣_.．·・/\\()（）\u200b\u200c\u200d
 _RUN = re.compile(rf"(?<!\d)(?P<plus>[(（]?[+＋])?\d(?:{_SEP}{{0,3}}\d)*(?P<x>[Xx])?(?!\d)")
 _GROUP = re.compile(r"\d+")
 _LATIN = re.compile(r"[A-Za-z]")
+MIN_DIGITS, MAX_DIGITS = 8, 19  # a Thai landline without its 0 … a 19-digit card
 MAX_GROUPS = 13  # a Thai ID written digit by digit; longer runs are tried in windows of this many groups
 
 
@@ -61,9 +62,14 @@ def _judge(text: str, groups: list[tuple[int, int, str]], plus: bool, check_x: b
            run_start: int, run_end: int) -> list[Span]:
     """Left to right, the longest window of groups that is personal data; a window starts again after it."""
     found: list[Span] = []
+    counts = [0]
+    for group in groups:
+        counts.append(counts[-1] + len(group[2]))
     i = 0
     while i < len(groups):
         for j in range(min(len(groups), i + MAX_GROUPS), i, -1):
+            if not MIN_DIGITS <= counts[j] - counts[i] <= MAX_DIGITS:
+                continue  # nothing we mask is this short or this long
             last = j == len(groups)
             run = DigitRun(tuple(g[2] for g in groups[i:j]), plus=plus and i == 0, check_x=check_x and last,
                            before=text[max(0, groups[i][0] - 30):groups[i][0]])
