@@ -12,6 +12,7 @@ import threading
 from datetime import datetime
 from typing import TextIO
 
+from alerts.mrkdwn import strip_controls
 from alerts.privacy import mask_personal_data
 from alerts.types import Alert, Delivery
 
@@ -55,7 +56,9 @@ def _numbers(values: dict[str, int] | dict[str, float]) -> str:
 
 def format_alert(alert: Alert, mask: bool = True) -> str:
     """A plain-text rendering of ``alert`` (no Slack markup)."""
-    clean = mask_personal_data if mask else (lambda s: s)
+    def clean(text: str) -> str:
+        return strip_controls(mask_personal_data(text) if mask else text)
+
     head = {"new": "NEW", "update": "UPDATED", "escalation": "ESCALATED", "reply": "NEW COMMENT",
             "digest": "DIGEST", "summary": "SUMMARY", "health": "SOURCE HEALTH"}.get(alert.kind, alert.kind.upper())
     tier = f"{alert.previous_severity} → {alert.severity}" if alert.previous_severity else alert.severity

@@ -1,8 +1,9 @@
 """Acknowledge / Snooze / Not relevant buttons on incident cards, received over Slack Socket Mode.
 
 ``render(..., interactive=True)`` adds the buttons; this module turns a click into
-``on_action(incident_id, action, user_id)``, a callback the daemon supplies, and tells the clicker
-(ephemerally) what happened. Socket Mode needs no public URL: the app opens a websocket to Slack with an
+``on_action(ActionRequest)``, a callback the daemon supplies, which answers ``"done"``, ``"already"`` (the
+incident was in that state: nothing changed) or ``"refused"`` (the click did not come from that incident's
+message), and tells the clicker (ephemerally) what happened. Socket Mode needs no public URL: the app opens a websocket to Slack with an
 app-level token (``xapp-…``, env ``FANGSIANG_SLACK_APP_TOKEN``).
 
 ``slack_bolt`` is optional (extra ``slack-interactive``) and imported only when the listener starts;
@@ -20,9 +21,11 @@ from alerts.render import ACTION_PREFIX, ACTIONS
 
 log = logging.getLogger(__name__)
 
-OnAction = Callable[[int, str, str], None]
+OnAction = Callable[["ActionRequest"], str]
 KNOWN_ACTIONS = frozenset(action for action, _, _ in ACTIONS)
 CONFIRMATIONS = {"ack": "acknowledged", "snooze": "snoozed", "not_relevant": "marked not relevant"}
+ANSWERS = {"done": "Incident #{id} {what}.", "already": "Incident #{id} was already {what}; nothing changed.",
+           "refused": "That button is not on incident #{id}'s message; nothing changed."}
 
 
 @dataclass(frozen=True)
@@ -34,25 +37,41 @@ class ActionRequest:
     message_ts: str = ""
 
 
+_INCIDENT_ID = re.compile(r"^[0-9]{1,18}$")  # ASCII digits only ("²".isdigit() is True); fits a 64-bit id
+
+
 def parse_action(payload: Mapping[str, Any]) -> ActionRequest | None:
     """The fangsiang button click in a ``block_actions`` payload, or None when there is none.
 
-    Anything malformed (another app's button, a forged incident id) is ignored rather than raised: the
-    payload comes from outside.
+    Anything malformed (another app's button, a forged incident id, a field of the wrong type) is ignored
+    and logged rather than raised: the payload comes from outside.
     """
-    if payload.get("type") != "block_actions":
+    if not isinstance(payload, Mapping) or payload.get("type") != "block_actions":
         return None
-    user_id = str((payload.get("user") or {}).get("id", ""))
-    container = payload.get("container") or {}
-    channel = str((payload.get("channel") or {}).get("id") or container.get("channel_id") or "")
-    message_ts = str((payload.get("message") or {}).get("ts") or container.get("message_ts") or "")
-    for action in payload.get("actions") or []:
+    user_id = str(_field(payload, "user", "id"))
+    channel = str(_field(payload, "channel", "id") or _field(payload, "container", "channel_id"))
+    message_ts = str(_field(payload, "message", "ts") or _field(payload, "container", "message_ts"))
+    actions = payload.get("actions")
+    for action in actions if isinstance(actions, list) else []:
+        if not isinstance(action, Mapping):
+            continue
         action_id = str(action.get("action_id", ""))
-        name = action_id[len(ACTION_PREFIX):] if action_id.startswith(ACTION_PREFIX) else ""
-        value = str(action.get("value", ""))
-        if name in KNOWN_ACTIONS and value.isdigit() and user_id:
+        if not action_id.startswith(ACTION_PREFIX):
+            continue  # another app's button
+        name, value = action_id[len(ACTION_PREFIX):], str(action.get("value", ""))
+        if name in KNOWN_ACTIONS and _INCIDENT_ID.match(value) and user_id and channel and message_ts:
             return ActionRequest(int(value), name, user_id, channel, message_ts)
+    log.warning("button click ignored: no well-formed fangsiang action in it (action ids %s)",
+                [str(a.get("action_id"))[:60] for a in actions if isinstance(a, Mapping)][:5]
+                if isinstance(actions, list) else type(actions).__name__)
     return None
+
+
+def _field(payload: Mapping[str, Any], section: str, key: str) -> Any:
+    """``payload[section][key]``, or "" when either is missing or not what Slack sends."""
+    part = payload.get(section)
+    value = part.get(key) if isinstance(part, Mapping) else None
+    return value if isinstance(value, (str, int)) else ""
 
 
 class InteractiveListener:
@@ -84,12 +103,16 @@ class InteractiveListener:
         if request is None:
             return
         try:
-            self.on_action(request.incident_id, request.action, request.user_id)
+            outcome = self.on_action(request)
         except Exception:  # a failing callback must not close the websocket
             log.exception("action %s on incident %s failed", request.action, request.incident_id)
             self._tell(client, request, f"Could not record that for incident #{request.incident_id}; try again.")
             return
-        self._tell(client, request, f"Incident #{request.incident_id} {CONFIRMATIONS[request.action]}.")
+        if outcome == "refused":
+            log.warning("click on incident %s refused: it came from %s/%s, not from the incident's message",
+                        request.incident_id, request.channel, request.message_ts)
+        answer = ANSWERS.get(outcome, ANSWERS["done"])
+        self._tell(client, request, answer.format(id=request.incident_id, what=CONFIRMATIONS[request.action]))
 
     @staticmethod
     def _tell(client: Any, request: ActionRequest, text: str) -> None:
@@ -109,17 +132,30 @@ class InteractiveListener:
 
         return self.app.dispatch(BoltRequest(body=payload, mode="socket_mode")).status
 
-    def start(self, block: bool = False) -> None:
-        """Open the websocket; with ``block`` run until interrupted, else return once connected."""
+    def start(self, block: bool = False) -> str | None:
+        """Open the websocket; with ``block`` run until interrupted, else return once connected.
+
+        Returns None when connected, or why not (Slack refused the app token, or could not be reached):
+        the caller runs on without buttons instead of dying at start.
+        """
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         self._handler = SocketModeHandler(self.app, self.app_token)
-        if block:
-            self._handler.start()
-        else:
-            self._handler.connect()
+        try:
+            if block:
+                self._handler.start()
+            else:
+                self._handler.connect()
+        except Exception as exc:  # SlackApiError (invalid_auth, not_allowed_token_type) or a network error
+            self.close()
+            data = getattr(getattr(exc, "response", None), "data", None)
+            return str(data.get("error")) if isinstance(data, dict) and data.get("error") else type(exc).__name__
+        return None
 
     def close(self) -> None:
         if self._handler is not None:
-            self._handler.close()
-            self._handler = None
+            handler, self._handler = self._handler, None
+            try:
+                handler.close()
+            except Exception as exc:  # closing a connection that never opened
+                log.debug("socket mode close: %s", exc)

@@ -26,6 +26,7 @@ Config keys (notifier section): ``token`` (from ``FANGSIANG_SLACK_TOKEN``), ``ba
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, TypeVar
 
@@ -113,6 +114,44 @@ class SlackNotifier:
             return Delivery(ok=True, channel=channel, ts=thread_ts, error="" if file_id else "no file id")
         return _guard(channel, upload)
 
+    def check_setup(self, channels: list[str], mentions: list[str], app_token: str | None = None) -> list[Check]:
+        """Ask Slack whether the token, each channel, each mention id (and the app token) work, without
+        posting anything: auth.test, conversations.info/list, users.info, usergroups.list,
+        apps.connections.open. One ``Check`` per thing, for ``fangsiang check --slack``."""
+        checks = [_ask("token", lambda: "team {team}, bot user {user}".format(**self.client.auth_test().data))]
+        if not checks[0].ok:
+            return checks  # nothing else can be asked with a refused token
+        checks += [_ask(f"channel {channel}", lambda c=channel: self._channel_check(c)) for channel in channels]
+        groups: set[str] | None = None
+        for ident in mentions:
+            if ident.startswith("S"):
+                if groups is None:
+                    groups = {g.get("id") for g in self.client.usergroups_list().get("usergroups") or []}
+                checks.append(Check(f"mention {ident}", ident in groups,
+                                    "user group found" if ident in groups else "no such user group"))
+            else:
+                checks.append(_ask(f"mention {ident}", lambda i=ident: self._user_check(i)))
+        if app_token is not None:
+            checks.append(_ask("app token (buttons)", lambda: self._app_token_check(app_token)))
+        return checks
+
+    def _channel_check(self, channel: str) -> str:
+        channel_id = self._channel_id(channel)
+        if channel_id is None:
+            raise LookupError("channel_not_found (a private channel needs the bot invited first)")
+        info = self.client.conversations_info(channel=channel_id).get("channel") or {}
+        return f"{channel_id}" + (" (archived)" if info.get("is_archived") else "")
+
+    def _user_check(self, ident: str) -> str:
+        user = self.client.users_info(user=ident).get("user") or {}
+        if user.get("deleted"):
+            raise LookupError("the user was deactivated")
+        return str(user.get("name") or "user found")
+
+    def _app_token_check(self, app_token: str) -> str:
+        self.client.apps_connections_open(app_token=app_token)
+        return "Socket Mode connection allowed"
+
     # -- internals ------------------------------------------------------------------------------------------
     def _post(self, channel: str, message: RenderedMessage, thread_ts: str | None = None,
               broadcast: bool = False, key: str = "") -> Delivery:
@@ -178,6 +217,23 @@ class SlackNotifier:
             if not cursor:
                 break
         return messages
+
+
+@dataclass(frozen=True)
+class Check:
+    what: str
+    ok: bool
+    detail: str
+
+
+def _ask(what: str, call: Callable[[], str]) -> Check:
+    try:
+        return Check(what, True, call())
+    except SlackApiError as exc:
+        data = exc.response.data if isinstance(getattr(exc.response, "data", None), dict) else {}
+        return Check(what, False, str(data.get("error") or f"http {getattr(exc.response, 'status_code', '?')}"))
+    except (SlackClientError, OSError, LookupError) as exc:
+        return Check(what, False, str(exc))
 
 
 def _key_of(message: dict[str, Any]) -> str | None:

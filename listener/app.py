@@ -90,8 +90,13 @@ def build_notifier(loaded: LoadedConfig) -> Any:
                              mask_personal_data=loaded.config.alerting.mask_personal_data)
 
 
-def start_buttons(loaded: LoadedConfig, notifier: Any, on_action: Callable[[int, str, str], None]) -> Any:
-    """Listen for Slack button clicks over Socket Mode when `slack.interactive` is on and a token is set."""
+def start_buttons(loaded: LoadedConfig, notifier: Any, on_action: Callable[[Any], str],
+                  report: Callable[[str, str, str], None] | None = None) -> Any:
+    """Listen for Slack button clicks over Socket Mode when `slack.interactive` is on and a token is set.
+
+    When Slack refuses the app token, that is logged and handed to `report(key, title, detail)` (the ops
+    channel), and None is returned: the daemon runs on, its cards without working buttons.
+    """
     slack = loaded.config.slack
     app_token = os.environ.get(slack.app_token_env, "").strip()
     if not slack.interactive or not hasattr(notifier, "client"):
@@ -102,8 +107,15 @@ def start_buttons(loaded: LoadedConfig, notifier: Any, on_action: Callable[[int,
     from alerts.interactive import InteractiveListener
 
     listener = InteractiveListener(app_token, notifier.client, on_action)
-    listener.start(block=False)
-    return listener
+    problem = listener.start(block=False)
+    if problem is None:
+        return listener
+    detail = (f"Slack refused the app token in ${slack.app_token_env} ({problem}): the daemon runs on without "
+              "buttons; set a valid xapp- token with connections:write and restart")
+    log.error(detail)
+    if report is not None:
+        report(f"buttons:refused:{utcnow():%Y-%m-%dT%H:%M}", "Slack buttons are off", detail)
+    return None
 
 
 def build_scrapers(loaded: LoadedConfig, watchlists: Any) -> dict[str, Any]:

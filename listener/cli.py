@@ -46,8 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the daemon until SIGTERM/SIGINT").set_defaults(func=_run)
     commands.add_parser("once", help="run every stage one time, then exit").set_defaults(func=_once)
-    commands.add_parser("check", help="validate config and watchlists, print what is configured"
-                        ).set_defaults(func=_check)
+    check = commands.add_parser("check", help="validate config and watchlists, print what is configured")
+    check.add_argument("--slack", action="store_true",
+                       help="also ask Slack whether the token, channels and mentions work (posts nothing)")
+    check.set_defaults(func=_check)
     commands.add_parser("status", help="print each source's health from the database").set_defaults(func=_status)
     score = commands.add_parser("score", help="score text without the daemon")
     score.add_argument("text", nargs="?", help="a text to score")
@@ -89,7 +91,8 @@ def _run(args: argparse.Namespace) -> int:
     settings = pipeline.parts.loaded.config.metrics
     if settings.enabled:
         metrics.serve(settings.host, settings.port)
-    buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button)
+    buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button,
+                            report=pipeline.notify_ops)
     try:
         return run_forever(pipeline)
     finally:
@@ -114,6 +117,12 @@ def _check(args: argparse.Namespace) -> int:
     loaded = _load(args)
     watchlists = build_watchlists(loaded)
     print(describe(loaded, watchlists.current))
+    if args.slack:
+        from listener.describe import describe_slack
+
+        report, ok = describe_slack(loaded, watchlists.current)
+        print(report)
+        return 0 if ok else 2
     return 0
 
 

@@ -1,7 +1,13 @@
-"""Human-readable summaries for `fangsiang check` (what is configured) and `fangsiang status` (source health)."""
+"""Human-readable summaries for `fangsiang check` (what is configured; with `--slack`, whether Slack agrees)
+and `fangsiang status` (source health).
+
+`check --slack` reads `slack.token_env`, `slack.base_url`, `slack.interactive`, `slack.app_token_env`, the
+channels of `alerting` and of every watchlist route, and every route's `mentions`.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from listener.config import LoadedConfig
@@ -27,6 +33,25 @@ def describe(loaded: LoadedConfig, watchlists: Any) -> str:
     return "\n".join(lines)
 
 
+def describe_slack(loaded: LoadedConfig, watchlists: Any) -> tuple[str, bool]:
+    """Ask Slack about the token, every configured channel and mention, and the app token when buttons are on."""
+    from alerts.slack import SlackNotifier
+
+    config = loaded.config
+    token = os.environ.get(config.slack.token_env, "").strip()
+    if not token:
+        return f"slack: no token in ${config.slack.token_env}: alerts would go to the console", False
+    routes = [config.alerting.default_route, *(getattr(w, "route", None) for w in watchlists)]
+    channels = [config.alerting.default_channel, config.alerting.ops_channel]
+    channels += [c for r in routes if r is not None for c in (r.channel, r.escalation_channel) if c]
+    mentions = [m for r in routes if r is not None for m in r.mentions]
+    app_token = os.environ.get(config.slack.app_token_env, "").strip() if config.slack.interactive else None
+    checks = SlackNotifier(token, base_url=config.slack.base_url).check_setup(
+        list(dict.fromkeys(channels)), list(dict.fromkeys(mentions)), app_token)
+    lines = [f"slack {'ok  ' if c.ok else 'FAIL'} {c.what}: {c.detail}" for c in checks]
+    return "\n".join(lines), all(c.ok for c in checks)
+
+
 def describe_health(store: Any) -> str:
     from listener.store.sources_repo import all_states
 
@@ -45,8 +70,11 @@ def describe_health(store: Any) -> str:
 
 
 def _mask_url(url: str) -> str:
-    """Never print a database password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+    """Never print a database password: the whole user-info part (up to the LAST "@" before the host) goes."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rsplit('@', 1)[1]}{slash}{path}"

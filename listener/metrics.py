@@ -5,6 +5,7 @@ Reads config keys `metrics.enabled`, `metrics.host`, `metrics.port`.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -37,3 +38,15 @@ def serve(host: str, port: int) -> None:
                   host, port, exc.strerror or exc)
         return
     log.info("metrics on http://%s:%d/metrics", host, port)
+    if not _is_loopback(host):
+        log.warning("metrics on %s:%d are exposed beyond this machine: anyone who can reach it can read them; "
+                    "set metrics.host: 127.0.0.1 unless a firewall or proxy guards the port", host, port)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        return False

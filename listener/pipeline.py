@@ -32,6 +32,15 @@ class OnceReport:
     dispatched: Any = None
 
 
+def _in_effect(incident: Any, action: str, now: Any) -> bool:
+    """Whether `action` already holds for the incident (then a click on it changes nothing)."""
+    if action == "acknowledge":
+        return incident.acked_at is not None
+    if action == "snooze":
+        return incident.snoozed_until is not None and incident.snoozed_until > now
+    return action == "not_relevant" and bool(incident.not_relevant)
+
+
 class Pipeline:
     def __init__(self, parts: Components) -> None:
         from listener.delivery.dispatcher import Dispatcher
@@ -43,6 +52,7 @@ class Pipeline:
         self.engine = IncidentEngine(config.alerting, parts.clock)
         self.dispatcher = Dispatcher(parts.notifier, config.alerting, parts.clock)
         self.tracker = ThreadTracker(parts.clock)
+        self._refused_watchlists = False  # a refused edit was posted to ops; say so when a good one goes live
 
     # -- stages -------------------------------------------------------------------------------
     def ingest(self, name: str) -> IngestResult:
@@ -53,7 +63,7 @@ class Pipeline:
 
     def score(self) -> int:
         """Score until nothing is left (bounded batches, each its own transaction)."""
-        self.parts.watchlists.reload_if_changed()  # a few stat() calls: edits go live within one scoring cycle
+        self._reload_watchlists()  # a few stat() calls: edits go live within one scoring cycle
         total = 0
         batch = self.parts.loaded.config.model.batch_size
         while (done := score_pending(self.parts.store, self.parts.backend, self._watchlists(),
@@ -111,6 +121,29 @@ class Pipeline:
             self.engine.close_quiet(session)
         self.dispatcher.flush_digests(self.parts.store.session)
         self._daily_summaries()
+        self._expire_texts()
+
+    def _expire_texts(self) -> None:
+        """`storage.keep_text_days`: mask (or drop) the stored text of posts older than that, in batches."""
+        from datetime import timedelta
+
+        from alerts.privacy import mask_personal_data
+
+        from listener.store.posts_repo import expire_texts
+
+        storage = self.parts.loaded.config.storage
+        if storage.keep_text_days is None:
+            return
+        now = self.parts.clock()
+        cutoff = now - timedelta(days=storage.keep_text_days)
+
+        def rewrite(value: str, part: str) -> str:
+            return "" if storage.expired_text == "drop" and part == "text" else mask_personal_data(value)
+
+        while True:
+            with self.parts.store.session() as session:
+                if not expire_texts(session, cutoff, now, rewrite):
+                    return
 
     def _daily_summaries(self) -> None:
         """After `alerting.daily_summary_at` (local time), yesterday's summary per watchlist (once a day)."""
@@ -141,12 +174,55 @@ class Pipeline:
         report.dispatched = self.dispatch()
         return report
 
-    def on_button(self, incident_id: int, action: str, user_id: str) -> None:
-        """A Slack button click (Acknowledge / Snooze / Not relevant), recorded on the incident."""
+    def on_button(self, click: Any) -> str:
+        """A Slack button click (Acknowledge / Snooze / Not relevant), recorded on the incident.
+
+        "refused" unless the click came from the incident's own message (channel and ts), so a forged or
+        stale button cannot act on another incident; "already" when the incident is in that state (a
+        repeated or redelivered click changes nothing); else "done".
+        """
+        from listener.store.incidents_repo import get_incident
+
+        action = BUTTON_ACTIONS.get(click.action, click.action)
         with self.parts.store.session() as session:
-            self.engine.on_action(session, incident_id, BUTTON_ACTIONS.get(action, action), user_id)
+            incident = get_incident(session, click.incident_id)
+            if incident is None or (incident.channel, incident.message_ts) != (click.channel, click.message_ts):
+                return "refused"
+            if _in_effect(incident, action, self.parts.clock()):
+                return "already"
+            self.engine.on_action(session, click.incident_id, action, click.user_id)
+        return "done"
 
     # -- helpers ------------------------------------------------------------------------------
+    def _reload_watchlists(self) -> None:
+        """Reload edited watchlists; a refused edit (and its fix) is posted to the ops channel once."""
+        reloader = self.parts.watchlists
+        before = reloader.last_error
+        went_live = reloader.reload_if_changed()
+        if reloader.last_error is not None and reloader.last_error is not before:
+            self._refused_watchlists = True
+            self.notify_ops(f"watchlists:refused:{reloader.digest}",
+                            "Watchlist edit refused: the last good version stays live", str(reloader.last_error))
+        elif went_live and self._refused_watchlists:
+            self._refused_watchlists = False
+            self.notify_ops(f"watchlists:accepted:{reloader.digest}", "Watchlists are live again",
+                            f"the edited watchlists were accepted: {len(reloader.current)} watchlists",
+                            recovered=True)
+
+    def notify_ops(self, key: str, title: str, detail: str, recovered: bool = False) -> None:
+        """A notice for `alerting.ops_channel`, sent once per `key` through the outbox like every alert."""
+        from alerts.types import Alert
+
+        from listener.delivery.outbox import enqueue
+
+        now = self.parts.clock()
+        alert = Alert(incident_id=0, revision=0, kind="health", title=title, url="", excerpt=detail, lang="en",
+                      risk=0.0, reason=detail, watchlist="",
+                      severity="recovered" if recovered else "high", channel=self.parts.loaded.config.alerting.ops_channel, source="fangsiang",
+                      posted_at=now.isoformat())
+        with self.parts.store.session() as session:
+            enqueue(session, alert, key=key, now=now)
+
     def _watchlists(self) -> Any:
         return self.parts.watchlists.current
 

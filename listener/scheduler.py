@@ -65,6 +65,14 @@ def build_scheduler(pipeline: Pipeline) -> BackgroundScheduler:
     return scheduler
 
 
+def check_crontab(expression: str) -> None:
+    """Raise ValueError (with APScheduler's reason) for a cron expression `run` could not schedule."""
+    try:
+        CronTrigger.from_crontab(expression, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"invalid cron expression {expression!r}: {exc}") from None
+
+
 def _trigger(schedule: Schedule, timezone: str) -> IntervalTrigger | CronTrigger:
     jitter = int(parse_duration(schedule.jitter).total_seconds()) or None
     if schedule.cron:

@@ -122,6 +122,23 @@ def _complete_upload(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "files": done}
 
 
+def _conversation_info(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    channel = srv._resolve(p.get("channel"), allow_name=False)
+    if channel is None:
+        return {"ok": False, "error": "channel_not_found"}
+    return {"ok": True, "channel": {"id": channel, "is_archived": False}}
+
+
+def _users_info(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    if srv.users is not None and p.get("user") not in srv.users:
+        return {"ok": False, "error": "user_not_found"}
+    return {"ok": True, "user": {"id": p.get("user"), "name": f"user-{p.get('user')}", "deleted": False}}
+
+
+def _usergroups(srv: SlackTestServer, p: dict[str, Any]) -> dict[str, Any]:
+    return {"ok": True, "usergroups": [{"id": ident} for ident in sorted(srv.usergroups or ())]}
+
+
 METHODS: dict[str, Callable[[SlackTestServer, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -130,6 +147,10 @@ METHODS: dict[str, Callable[[SlackTestServer, dict[str, Any]], dict[str, Any]]] 
     "conversations.replies": _replies,
     "conversations.history": _history,
     "conversations.list": _list,
+    "conversations.info": _conversation_info,
+    "users.info": _users_info,
+    "usergroups.list": _usergroups,
+    "apps.connections.open": lambda srv, p: {"ok": True, "url": "ws://127.0.0.1:9/socket"},
     "files.getUploadURLExternal": _get_upload_url,
     "files.completeUploadExternal": _complete_upload,
 }

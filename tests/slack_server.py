@@ -2,8 +2,8 @@
 
 The real ``slack_sdk.WebClient`` talks to it over HTTP on 127.0.0.1 when built with
 ``base_url=server.url + "/api/"``. It implements the methods fangsiang uses (auth.test, chat.postMessage,
-chat.update, chat.postEphemeral, conversations.history / .replies / .list and the three steps of
-files_upload_v2), keeps the posted messages (with their ``metadata``) for assertions, records every request,
+chat.update, chat.postEphemeral, conversations.history / .replies / .list / .info, users.info,
+usergroups.list, apps.connections.open (with the app token) and the three steps of files_upload_v2), keeps the posted messages (with their ``metadata``) for assertions, records every request,
 and can be told to fail: answer ``ratelimited`` with HTTP 429 and ``Retry-After``, answer HTTP 500, stop
 listening altogether and come back on the same port, or accept a message and never answer (the moment a
 sender can die in: Slack has the message, the sender does not know).
@@ -69,9 +69,13 @@ class SlackTestServer:
     """
 
     def __init__(self, token: str = "xoxb-test-token", channels: dict[str, str] | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, users: set[str] | None = None,
+                 usergroups: set[str] | None = None, app_token: str = "xapp-test-token") -> None:
         self.token = token
         self.channels = channels
+        self.users = users  # None: every user id exists (users.info)
+        self.usergroups = usergroups  # the ids usergroups.list answers
+        self.app_token = app_token  # the only token apps.connections.open accepts
         self.clock = clock
         self.hung = threading.Event()  # set once a call was accepted and left unanswered
         self._unhang = threading.Event()
@@ -227,7 +231,7 @@ class SlackTestServer:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 body = {"ok": False, "error": fault.error} if fault.error else {}
                 return fault.status, body, headers
-            if token != self.token:
+            if token != (self.app_token if method == "apps.connections.open" else self.token):
                 return 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}, {}
             action = METHODS.get(method)
             if action is None:

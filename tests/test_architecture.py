@@ -24,6 +24,8 @@ HOMES = {
     "sklearn": ["sentiment/linear.py"],
     "scipy": ["sentiment/linear.py"],
     "slack_sdk": ["alerts/slack.py"],
+    "phonenumbers": ["alerts/privacy/numbers.py"],
+    "stdnum": ["alerts/privacy/numbers.py"],
     "slack_bolt": ["alerts/interactive.py"],
     "matplotlib": ["alerts/chart.py"],
     "sqlalchemy": ["listener/store/"],

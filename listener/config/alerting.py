@@ -6,12 +6,35 @@ watchlist's `route:` and `tiers:` keys.
 from __future__ import annotations
 
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from alerts.mrkdwn import is_mention_id
 
 Severity = Literal["watch", "high", "critical"]
 SEVERITY_ORDER: tuple[str, ...] = ("watch", "high", "critical")
+
+
+def _known_time_zone(name: str) -> str:
+    """Refuse what the scheduler and the clock would refuse later, at start or at the first summary."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):  # not found is a KeyError; a folder name an OSError
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Asia/Bangkok or UTC)") from None
+    return name
+
+
+def _slack_id(ident: str) -> str:
+    if not is_mention_id(ident):
+        raise ValueError(f"{ident!r} is not a Slack user id (U…/W…) or user-group id (S…); "
+                         "see Mentions in the README for where to copy it")
+    return ident.strip()
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
+MentionId = Annotated[str, AfterValidator(_slack_id)]
 
 
 class Strict(BaseModel):
@@ -41,14 +64,14 @@ class Tiers(Strict):
 class QuietHours(Strict):
     start: time
     end: time
-    tz: str = "Asia/Bangkok"
+    tz: TimeZoneName = "Asia/Bangkok"
 
 
 class Route(Strict):
     """Where a watchlist's alerts go and who is pinged."""
 
     channel: str | None = None  # None: alerting.default_channel
-    mentions: tuple[str, ...] = ()  # Slack user ids (U…) or user-group ids (S…), pinged on escalation
+    mentions: tuple[MentionId, ...] = ()  # Slack user ids (U…) or user-group ids (S…), pinged on escalation
     min_severity: Severity = "watch"
     escalation_channel: str | None = None  # also posted here when an incident reaches critical
     digest_below: Severity | None = "high"  # severities below this go to the digest instead of a message
@@ -65,6 +88,6 @@ class AlertingConfig(Strict):
     channel_budget_per_hour: int = Field(30, ge=1)  # most new messages per channel per hour; overflow -> digest
     close_after_quiet_hours: float = Field(48, gt=0)
     daily_summary_at: time | None = time(9, 0)
-    timezone: str = "Asia/Bangkok"
+    timezone: TimeZoneName = "Asia/Bangkok"
     mask_personal_data: bool = True
     max_attempts: int = Field(50, ge=1)  # then the outbox row is marked dead and reported to ops

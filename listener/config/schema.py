@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from listener.config.alerting import AlertingConfig
+from listener.config.alerting import AlertingConfig, TimeZoneName
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -47,6 +47,10 @@ class Schedule(Strict):
     def _cron(cls, value: str | None) -> str | None:
         if value is not None and len(value.split()) != 5:
             raise ValueError("cron needs five fields: minute hour day month weekday")
+        if value is not None:
+            from listener.scheduler import check_crontab  # the scheduler's own parser is the judge
+
+            check_crontab(value)
         return value
 
     def interval(self) -> timedelta:
@@ -78,6 +82,10 @@ class SourceConfig(Strict):
 
 class StorageConfig(Strict):
     url: str = "sqlite:///var/fangsiang.db"  # relative SQLite paths are relative to config.yaml
+    # After this many days (from posted_at) housekeeping masks personal data in a post's stored title and
+    # text ("mask") or empties its text ("drop"); unset keeps text for good.
+    keep_text_days: int | None = Field(None, ge=1)
+    expired_text: Literal["mask", "drop"] = "mask"
 
 
 class SecondStage(Strict):
@@ -108,7 +116,7 @@ class SlackConfig(Strict):
 
 
 class SchedulerConfig(Strict):
-    timezone: str = "Asia/Bangkok"
+    timezone: TimeZoneName = "Asia/Bangkok"
     score_every: str = "20s"
     dispatch_every: str = "10s"
     track_every: str = "1m"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
+from alerts.privacy import masked_excerpt
 from listener.config.alerting import SEVERITY_ORDER, AlertingConfig, Route, Tiers
 from listener.incidents.growth import Growth, thread_growth
 from listener.incidents.planner import AlertPlanner, comment_key, rank
@@ -160,11 +161,13 @@ class IncidentEngine:
     def _open(self, session: Any, post: PostRow, verdict: Verdict, own: RiskAssessment, severity: str,
               growth: Growth, watchlist: WatchlistLike, terms: Sequence[str], now: datetime) -> Incident:
         start = post if post.is_thread_start else incidents_repo.thread_start(session, post.source, post.thread_id)
-        title = (start.title if start is not None else "") or post.title or post.text[:80]
+        mask = self.alerting.mask_personal_data  # masked before the cut, so no number is left half visible
+        title = (start.title if start is not None else "") or post.title or masked_excerpt(post.text, 80, mask)
         incident = Incident(
             source=post.source, thread_id=post.thread_id, watchlist=watchlist.name, status="open",
             severity=severity, risk=own.score, reason=own.reason, title=title,
-            url=start.url if start is not None else post.url, excerpt=post.text[:400], lang=verdict.lang,
+            url=start.url if start is not None else post.url, excerpt=masked_excerpt(post.text, 400, mask),
+            lang=verdict.lang,
             sentiment=verdict.label, revision=1, opened_at=now, updated_at=now, last_activity_at=now,
             next_poll_at=now, channel=watchlist.route.channel or self.alerting.default_channel,
             driver_post_id=post.id)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from alerts.privacy import masked_excerpt
 from alerts.types import Alert
 from listener.config.alerting import SEVERITY_ORDER, AlertingConfig, Route
 from listener.incidents.growth import Growth
@@ -73,7 +74,7 @@ class AlertPlanner:
         opts = route_opts(route)
         if comment is not None or reopened:
             reason = f"reopened: {incident.reason}" if reopened else incident.reason
-            reply = incident_alert(incident, "reply", growth, reason=reason, **_comment_fields(comment))
+            reply = incident_alert(incident, "reply", growth, reason=reason, **_comment_fields(comment, self.alerting.mask_personal_data))
             key = comment_key(incident.id, comment.id) if comment else alert_key(incident.id, incident.revision, "reply")
             enqueue(session, reply, key=key, now=now, route_opts=opts)
         if up and not reopened:
@@ -143,7 +144,7 @@ def comment_key(incident_id: int, post_id: int) -> str:
     return f"incident:{incident_id}:post{post_id}:comment"
 
 
-def _comment_fields(comment: PostRow | None) -> dict[str, Any]:
+def _comment_fields(comment: PostRow | None, mask: bool) -> dict[str, Any]:
     if comment is None:
         return {}
-    return {"excerpt": comment.text[:400], "url": comment.url or "", "posted_at": comment.posted_at.isoformat()}
+    return {"excerpt": masked_excerpt(comment.text, 400, mask), "url": comment.url or "", "posted_at": comment.posted_at.isoformat()}

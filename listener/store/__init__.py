@@ -1,11 +1,15 @@
 """The database: engine set-up, sessions, schema migrations. The one home of SQLAlchemy.
 
 Reads config key `storage.url` (any SQLAlchemy URL; default a SQLite file). SQLite runs in WAL mode
-so the scheduler's jobs can read while one writes.
+so the scheduler's jobs can read while one writes. A new SQLite file is created readable by its owner only
+(0600; SQLite gives its -wal and -shm files the same mode): it holds what people posted.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -15,6 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from listener.store.models import Base
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -59,10 +65,20 @@ def _make_engine(url: str) -> Engine:
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (it would use the umask, usually 0644)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            log.warning("the database %s can be read by other users of this machine (chmod 600 it)", path)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

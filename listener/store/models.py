@@ -80,6 +80,7 @@ class PostRow(Base):
         Index("ix_posts_thread", "source", "thread_id"),
         Index("ix_posts_scored_at", "scored_at"),
         Index("ix_posts_evaluated_at", "evaluated_at"),
+        Index("ix_posts_text_expiry", "text_expired_at", "posted_at"),  # retention finds old unexpired text
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(200))
@@ -100,6 +101,8 @@ class PostRow(Base):
     backfill: Mapped[bool] = mapped_column(Boolean, default=False)  # read on a source's first run
     scored_at: Mapped[datetime | None] = mapped_column(default=None)
     evaluated_at: Mapped[datetime | None] = mapped_column(default=None)
+    # set when storage.keep_text_days masked or dropped the text (so housekeeping passes over it next time)
+    text_expired_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Snapshot(Base):

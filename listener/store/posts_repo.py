@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
@@ -97,6 +97,17 @@ def matches_of_posts(session: Session, post_ids: Sequence[int]) -> dict[int, lis
 def mark_evaluated(session: Session, post_ids: list[int], now: datetime) -> None:
     if post_ids:
         session.execute(update(PostRow).where(PostRow.id.in_(post_ids)).values(evaluated_at=now))
+
+
+def expire_texts(session: Session, posted_before: datetime, now: datetime, rewrite: Callable[[str, str], str],
+                 limit: int = 500) -> int:
+    """Rewrite the title and text of up to `limit` evaluated posts older than `posted_before` (retention)."""
+    query = (select(PostRow).where(PostRow.posted_at < posted_before, PostRow.text_expired_at.is_(None),
+                                   PostRow.evaluated_at.is_not(None)).order_by(PostRow.id).limit(limit))
+    rows = session.scalars(_claim(session, query)).all()
+    for row in rows:
+        row.title, row.text, row.text_expired_at = rewrite(row.title, "title"), rewrite(row.text, "text"), now
+    return len(rows)
 
 
 def _claim(session: Session, query):  # type: ignore[no-untyped-def]

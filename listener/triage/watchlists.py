@@ -161,7 +161,8 @@ class WatchlistReloader:
     """Keeps the live WatchlistSet and swaps it when the files change and the new version is valid.
 
     A bad edit is logged once and refused; the last good set stays live and `last_error` holds the
-    problem (for the health page). An inline spec never changes at run time.
+    problem (the daemon posts it to the ops channel). `digest` names the version of the files last read,
+    good or bad. An inline spec never changes at run time.
     """
 
     def __init__(self, spec: WatchlistSpec, base_dir: str | Path = ".", located: LocatedYaml | None = None,
@@ -172,6 +173,10 @@ class WatchlistReloader:
         self.last_error: ConfigError | None = None
         self._stamp = self._stat()
         self._digest = self._hash()
+
+    @property
+    def digest(self) -> str:
+        return self._digest
 
     def reload_if_changed(self) -> bool:
         """Reload if any file changed; True when a new set went live."""

@@ -1,4 +1,4 @@
-"""Button clicks become on_action(incident_id, action, user_id) calls; foreign or forged clicks are ignored."""
+"""Button clicks become on_action(ActionRequest) calls; foreign or forged clicks are ignored."""
 
 from __future__ import annotations
 
@@ -53,11 +53,11 @@ def test_click_reaches_the_callback_and_the_user_is_told(slack_server: SlackTest
     from alerts.interactive import InteractiveListener
     from alerts.slack import SlackNotifier
 
-    seen: list[tuple[int, str, str]] = []
+    seen: list[ActionRequest] = []
     client = SlackNotifier("xoxb-test-token", base_url=slack_server.api_url).client
-    listener = InteractiveListener("xapp-test", client, lambda *args: seen.append(args))
+    listener = InteractiveListener("xapp-test", client, lambda click: seen.append(click) or "done")
     assert listener.dispatch(copy.deepcopy(_click("fangsiang_ack"))) == 200
-    assert seen == [(42, "ack", "U0AGENT")]
+    assert seen == [ActionRequest(42, "ack", "U0AGENT", "C0CARE", "1700000000.000001")]
     [ephemeral] = slack_server.calls("chat.postEphemeral")
     assert ephemeral["user"] == "U0AGENT" and "#42 acknowledged" in ephemeral["text"]
 
@@ -74,3 +74,32 @@ def test_failing_callback_tells_the_user_instead_of_crashing(slack_server: Slack
     listener = InteractiveListener("xapp-test", client, broken)
     assert listener.dispatch(_click()) == 200
     assert "Could not record" in slack_server.calls("chat.postEphemeral")[0]["text"]
+
+
+@pytest.mark.parametrize("payload", [
+    _click(value="²"),  # str.isdigit says yes, int() says no
+    _click(value="9" * 5000),  # past Python's integer-string limit
+    _click(value="99999999999999999999999"),  # no database id is this large
+    {**_click(), "actions": ["fangsiang_ack"]},
+    {**_click(), "actions": {"action_id": "fangsiang_ack"}},
+    {**_click(), "user": "U0AGENT"},
+    {**_click(), "channel": "C0CARE", "container": None, "message": 7},
+])
+def test_malformed_button_values_are_ignored_and_logged(payload: dict, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="alerts.interactive"):
+        assert parse_action(payload) is None
+    assert "ignored" in caplog.text
+
+
+def test_a_refused_or_repeated_click_is_explained_to_the_user(slack_server: SlackTestServer) -> None:
+    pytest.importorskip("slack_bolt")
+    from alerts.interactive import InteractiveListener
+    from alerts.slack import SlackNotifier
+
+    client = SlackNotifier("xoxb-test-token", base_url=slack_server.api_url).client
+    for outcome in ("refused", "already"):
+        InteractiveListener("xapp-test", client, lambda click, o=outcome: o).dispatch(_click("fangsiang_ack"))
+    texts = [call["text"] for call in slack_server.calls("chat.postEphemeral")]
+    assert "not on incident #42's message" in texts[0] and "already acknowledged" in texts[1]

@@ -50,7 +50,7 @@ def test_cut_text_ends_with_an_ellipsis_and_the_link_survives() -> None:
     message = render(HUGE)
     header = message.blocks[0]["text"]["text"]
     assert header.endswith("…") and len(header) <= 150
-    assert message.blocks[1]["text"]["text"].startswith("*<https://pantip.com/topic/42424242|Open on pantip>*")
+    assert message.blocks[1]["text"]["text"].startswith("*<https://pantip.com/topic/42424242|Open on pantip · pantip.com>*")
 
 
 def test_long_digest_says_how_many_were_left_out() -> None:

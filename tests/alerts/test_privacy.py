@@ -61,3 +61,43 @@ def test_masking_covers_titles_and_reasons() -> None:
 
 def test_console_output_is_masked_too() -> None:
     assert "081-234-5678" not in format_alert(THAI_NEW)
+
+
+def test_an_excerpt_is_masked_before_it_is_cut() -> None:
+    from alerts.privacy import masked_excerpt
+
+    text = "ก" * 389 + " 081-234-5678 โทรกลับด่วน"
+    assert masked_excerpt(text, 400) == ("ก" * 389 + " [phone] โทรกลับด่วน")[:400]
+    assert "081-234-56" not in masked_excerpt(text, 400) and "081-234-56" in text[:400]
+    assert masked_excerpt(text, 400, mask=False) == text[:400]
+
+
+def test_a_number_on_the_incident_excerpt_cut_never_reaches_slack_half_masked(tmp_path) -> None:
+    from datetime import datetime, timezone
+
+    from listener.config.alerting import AlertingConfig
+    from listener.incidents.engine import IncidentEngine
+    from listener.incidents.growth import Growth
+    from listener.incidents.risk import assess
+    from listener.store import Store
+    from listener.store.models import PostRow
+    from listener.triage.watchlists import load_watchlists
+    from sentiment import Verdict
+
+    store = Store(f"sqlite:///{tmp_path}/x.db")
+    store.create_all()
+    now = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    text = "เน็ตล่ม ร้องเรียน " + "ก" * 370 + " 081-234-5678 ด่วน"  # the cut at 400 falls inside the number
+    watchlists = load_watchlists([{"name": "net", "terms": ["เน็ตล่ม"]}])
+    engine = IncidentEngine(AlertingConfig(), lambda: now)
+    with store.session() as session:
+        post = PostRow(source="s", kind="pantip", external_id="1", thread_id="1", url="https://pantip.com/topic/1",
+                       title="", text=text, posted_at=now, first_seen_at=now)
+        session.add(post)
+        session.flush()
+        verdict = Verdict(lang="th", label="negative", probs={"negative": 1.0}, complaint=0.99, cues=(), model="t")
+        risk = assess(verdict, 1.0, Growth(), Growth().engagement)
+        incident = engine._open(session, post, verdict, risk, "critical", Growth(), watchlists.get("net"),
+                                ["เน็ตล่ม"], now)
+        assert "081-234" not in incident.excerpt and "[phone]" in incident.excerpt
+        assert "081" not in incident.title

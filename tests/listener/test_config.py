@@ -71,3 +71,42 @@ def test_broken_yaml_names_the_line_and_check_exits_2(tmp_path, capsys) -> None:
     assert main(["--config", str(bad), "check"]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:" in err and "invalid YAML" in err
+
+
+@pytest.mark.parametrize(("text", "key", "problem"), [
+    ("scheduler: {timezone: Asia/Bankok}\n", "scheduler.timezone", "time zone"),
+    ("alerting: {timezone: America}\n", "alerting.timezone", "time zone"),
+    ("alerting:\n  default_route:\n    quiet_hours: {start: '23:00', end: '07:00', tz: 'Mars/Olympus'}\n",
+     "alerting.default_route.quiet_hours.tz", "time zone"),
+    ("sources:\n  - name: a\n    kind: rss\n    schedule: {cron: '61 * * * *'}\n", "sources[0].schedule.cron", "59"),
+    ("sources:\n  - name: a\n    kind: rss\n    schedule: {cron: '0 9 * * someday'}\n", "sources[0].schedule.cron",
+     "cron"),
+    ("alerting:\n  default_route: {mentions: ['@somsri']}\n", "alerting.default_route.mentions", "user id"),
+])
+def test_what_run_would_refuse_is_refused_by_check(tmp_path: Path, capsys, text: str, key: str,
+                                                   problem: str) -> None:
+    error = _error(text)
+    assert error.key.startswith(key) and problem in str(error), str(error)
+    config = tmp_path / "config.yaml"
+    config.write_text(text + "watchlists: []\n", encoding="utf-8")
+    assert main(["--config", str(config), "check"]) == 2
+    assert f"{config}:" in capsys.readouterr().err
+
+
+def test_watchlist_mentions_must_be_slack_ids(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("watchlists:\n  - name: a\n    terms: [x]\n    route: {mentions: [S012TRUECARE, care-team]}\n",
+                      encoding="utf-8")
+    assert main(["--config", str(config), "check"]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}:4: watchlists[0].route.mentions[1]:" in err and "care-team" in err
+
+
+def test_check_never_prints_any_part_of_a_database_password(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("storage: {url: 'postgresql+psycopg://care:s3cr@t@p4ss@db.internal:5432/fangsiang'}\n"
+                      "watchlists: []\n", encoding="utf-8")
+    assert main(["--config", str(config), "check"]) == 0
+    out = capsys.readouterr().out
+    assert "storage: postgresql+psycopg://***@db.internal:5432/fangsiang" in out
+    assert not any(part in out for part in ("s3cr", "t@p4ss", "p4ss", "care:"))

@@ -14,7 +14,7 @@ from listener.store import outbox_repo
 from listener.store.models import MatchRow
 from tests.listener.test_incidents_world import World, Wl
 
-NIGHT = Route(channel="#care", mentions=("U_ONCALL",), digest_below=None,
+NIGHT = Route(channel="#care", mentions=("U0ONCALL",), digest_below=None,
               quiet_hours=QuietHours(start=time(22, 0), end=time(7, 0), tz="Asia/Bangkok"))
 
 

@@ -10,7 +10,7 @@ from tests.listener.test_incidents_world import World, Wl
 
 def _escalation_world(tmp_path: Path) -> World:
     world = World(tmp_path)
-    world.wl = Wl(route=Route(channel="#care", mentions=("U_ONCALL",), escalation_channel="#crisis",
+    world.wl = Wl(route=Route(channel="#care", mentions=("U0ONCALL",), escalation_channel="#crisis",
                               digest_below=None), tiers=Tiers(watch=0.45, high=0.65, critical=0.9))
     return world
 
@@ -32,7 +32,7 @@ def test_thread_escalates_watch_high_critical_then_calms_in_one_message(tmp_path
     update, escalation = world.notifier.alerts[-2:]
     assert (update.kind, update.message_ts) == ("update", "100.0001")
     assert escalation.kind == "escalation" and escalation.thread_ts == "100.0001"
-    assert escalation.mentions == ("U_ONCALL",) and escalation.previous_severity == "watch"
+    assert escalation.mentions == ("U0ONCALL",) and escalation.previous_severity == "watch"
 
     world.clock.advance(minutes=20)
     world.post(0.95, cues=("ฟ้อง", "สคบ."), negative=0.95, text="จะฟ้อง สคบ. แล้วนะ")
@@ -41,7 +41,7 @@ def test_thread_escalates_watch_high_critical_then_calms_in_one_message(tmp_path
     sent = world.notifier.alerts[-4:]
     assert [a.kind for a in sent] == ["update", "reply", "escalation", "escalation"]
     assert sent[1].thread_ts == "100.0001" and "ฟ้อง" in sent[1].excerpt  # the comment that did it
-    assert sent[2].thread_ts == "100.0001" and sent[2].mentions == ("U_ONCALL",)
+    assert sent[2].thread_ts == "100.0001" and sent[2].mentions == ("U0ONCALL",)
     assert sent[3].channel == "#crisis" and sent[3].thread_ts is None  # the crisis room hears it too
     assert "cues: ฟ้อง, สคบ." in world.incident().reason
 

@@ -35,7 +35,7 @@ class Clock:
 class Wl:
     name: str = "acme"
     priority: float = 1.0
-    route: Route = field(default_factory=lambda: Route(channel="#care", mentions=("U_ONCALL",), digest_below=None))
+    route: Route = field(default_factory=lambda: Route(channel="#care", mentions=("U0ONCALL",), digest_below=None))
     tiers: Tiers = field(default_factory=Tiers)
     min_complaint: float = 0.3
 

@@ -48,3 +48,16 @@ def test_a_busy_metrics_port_is_reported_not_fatal(caplog) -> None:  # type: ign
         taken.listen()
         metrics.serve("127.0.0.1", taken.getsockname()[1])
     assert "metrics not served" in caplog.text
+
+
+def test_an_address_beyond_this_machine_is_said_in_the_log(caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="listener.metrics"):
+        metrics.serve("0.0.0.0", _free_port())
+    assert "exposed beyond this machine" in caplog.text and "0.0.0.0" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="listener.metrics"):
+        metrics.serve("127.0.0.1", _free_port())
+        metrics.serve("::1", _free_port())
+    assert "exposed" not in caplog.text
