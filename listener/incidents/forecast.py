@@ -29,6 +29,7 @@ from listener.incidents.forecast_grid import LEVELS
 
 PARAMS_PATH = Path(__file__).with_name("data") / "forecast.json"
 _LOW, _MID, _HIGH = LEVELS.index(0.10), LEVELS.index(0.50), LEVELS.index(0.90)
+MAX_GROWTH = 12.0  # log-growth cap (~160,000-fold): a regression far outside its data must not overflow
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,10 @@ class Forecaster:
         if horizon_s <= age:  # the count at the horizon is already known
             known = float(np.searchsorted(times, horizon_s, side="right"))
             return Forecast(n, age, horizon_s, known, known, known, trend_of(times, age), method, (known,) * len(LEVELS))
-        growth = np.maximum.accumulate(np.maximum(model.growth(times, age, horizon_s), 0.0))
+        growth = np.maximum.accumulate(np.clip(model.growth(times, age, horizon_s), 0.0, MAX_GROWTH))
         counts = np.expm1(math.log1p(n) + growth)
         return Forecast(n, age, float(horizon_s), float(counts[_MID]), float(counts[_LOW]), float(counts[_HIGH]),
-                        trend_of(times, age), method, tuple(float(c) for c in counts))
+                        trend_of(times, age), method, tuple(counts.tolist()))
 
     def poll_delay(self, times_s: Sequence[float], age_s: float, min_s: float, max_s: float) -> float:
         """Seconds until about `comments_per_read` new comments are expected at the current rate, at most
