@@ -80,6 +80,11 @@ def test_bad_input_is_refused_with_a_clear_error() -> None:
         forecast.poll_delay_s([1.0], 10.0, min_s=600, max_s=60)
 
 
+def test_numpy_numbers_from_the_store_are_accepted() -> None:
+    f = forecast.forecast(np.array([60, 120, 300]), np.int64(900), np.int64(86_400))
+    assert f.now_count == 3 and f.age_s == 900.0 and f.expected >= 3
+
+
 def test_poll_delay_is_short_for_a_fast_young_thread_and_long_for_a_cold_old_one() -> None:
     young_fast = forecast.poll_delay_s([20.0 * k for k in range(1, 30)], 600.0, min_s=60, max_s=7200)
     cold_old = forecast.poll_delay_s([100.0, 400.0, 2000.0], 3 * 86_400.0, min_s=60, max_s=7200)
