@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from listener.incidents import forecast, forecast_grid
+from listener.incidents import forecast, forecast_fitting
 from listener.incidents import forecast_replay as replay
 from listener.incidents.forecast_grid import AGES_S, HORIZONS_S, LEVELS
 from listener.incidents.growth_curves import Curve, CurveError, read_curves
@@ -29,48 +29,17 @@ from listener.incidents.growth_curves import Curve, CurveError, read_curves
 VERSION = "2026.12"
 FALLBACK_KIND = "forum-thread"  # Pantip and any other kind without public curves
 SIZE_SELECTED = ("reddit_medvedev",)
-MIN_CELL = 30  # curves a cell needs before its own quantiles are trusted
+SHIPPED_METHOD = "loglin"  # chosen on the dev curves: see bench/forecast_eval.py
 MAX_SMALL_SHARE = 0.05  # the operating point: at most 5 % of threads that stay under 20 replies flagged
 POLL_MIN_S, POLL_MAX_S = 60.0, 7200.0  # the poll bounds the defaults are chosen under
+POLL_PACES = (4.0, 2.0, 1.0)  # candidate new comments expected per re-read, cheapest first
+RECALL_SLACK = 0.02  # a faster pace must buy more than this much recall to be worth its requests
 
 
-def grid_counts(curves: Sequence[Curve]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts at every grid age and horizon per curve, and which horizons each curve was watched for."""
-    at_ages = np.array([np.searchsorted(c.times, AGES_S, side="right") for c in curves], dtype=float)
-    at_horizons = np.array([np.searchsorted(c.times, HORIZONS_S, side="right") for c in curves], dtype=float)
-    watched = np.array([[c.watched_for(h) for h in HORIZONS_S] for c in curves], dtype=bool)
-    return at_ages.reshape(len(curves), len(AGES_S)), at_horizons.reshape(len(curves), len(HORIZONS_S)), \
-        watched.reshape(len(curves), len(HORIZONS_S))
-
-
-def fit_sh(curves: Sequence[Curve]) -> list[list[list[float] | None]]:
-    """Szabo–Huberman: per cell, the quantiles of log(1+N(h)) − log(1+N(a)) over the curves watched to h."""
-    at_ages, at_horizons, watched = grid_counts(curves)
-    table: list[list[list[float] | None]] = [[None] * len(HORIZONS_S) for _ in AGES_S]
-    for i, j in forecast_grid.cells():
-        use = watched[:, j]
-        if use.sum() >= MIN_CELL:
-            growth = np.log1p(at_horizons[use, j]) - np.log1p(at_ages[use, i])
-            table[i][j] = _rounded(np.quantile(growth, LEVELS))
-    return _fill_unwatched(table)
-
-
-def _fill_unwatched(table: list[list[list[float] | None]]) -> list[list[list[float] | None]]:
-    """Cells no curve was watched long enough for take the nearest shorter horizon of the same age (growth
-    after the end of observation is unknown; assuming none is the conservative reading)."""
-    for i, j in forecast_grid.cells():
-        if table[i][j] is None:
-            shorter = [table[i][k] for k in range(j) if table[i][k] is not None]
-            table[i][j] = shorter[-1] if shorter else [0.0] * len(LEVELS)
-    return table
-
-
-def _rounded(values: Any, digits: int = 4) -> list[float]:
-    return [round(float(v), digits) for v in values]
-
-
-def fit_kind(curves: Sequence[Curve]) -> dict[str, Any]:
-    return {"method": "sh", "curves": len(curves), "sh": {"residuals": fit_sh(curves)}}
+def fit_kind(curves: Sequence[Curve], method: str) -> dict[str, Any]:
+    hawkes = forecast_fitting.fit_hawkes(curves)
+    return {"method": method, "curves": len(curves), "sh": forecast_fitting.fit_sh(curves),
+            "hawkes": hawkes, "loglin": forecast_fitting.fit_loglin(curves, hawkes)}
 
 
 def fit(data: Path) -> dict[str, Any]:
@@ -85,29 +54,44 @@ def fit(data: Path) -> dict[str, Any]:
         "version": VERSION,
         "fallback_kind": FALLBACK_KIND,
         "grid": {"ages_s": list(AGES_S), "horizons_s": list(HORIZONS_S), "levels": list(LEVELS)},
-        "kinds": {kind: fit_kind(by_kind[kind]) for kind in sorted(by_kind)},
+        "kinds": {kind: fit_kind(by_kind[kind], SHIPPED_METHOD) for kind in sorted(by_kind)},
         "spread": {"min_probability": 0.5, "max_small_share": MAX_SMALL_SHARE},
         "poll": {"comments_per_read": 3.0, "young_share": 0.5, "window_s": 3600.0, "prior_comments": 0.5},
     }
     dev = replay.labelled([c for c in read_curves(data, ["dev"]) if c.kind == FALLBACK_KIND])
-    params["spread"]["min_probability"] = round(choose_min_probability(params, dev), 4)
+    choose_defaults(params, dev)
     return params
 
 
-def choose_min_probability(params: dict[str, Any], dev: Sequence[Curve]) -> float:
-    """The P(>= 100 in 72 h) that flags at most MAX_SMALL_SHARE of the dev forum threads that stay under 20,
-    read at the shipped poll schedule (the issue's operating point, measured on the Pantip proxy)."""
+def choose_defaults(params: dict[str, Any], dev: Sequence[Curve]) -> None:
+    """On the dev forum curves (the Pantip proxy), for each candidate poll pace: the P(>= 100 in 72 h) that
+    flags at most MAX_SMALL_SHARE of threads staying under 20, and the recall before 20 it buys. Ships the
+    cheapest pace within RECALL_SLACK of the best recall, with its threshold, and records every candidate."""
+    tried = []
+    for pace in POLL_PACES:  # cheapest first
+        params["poll"]["comments_per_read"] = pace
+        threshold, outcome = _operating_point(params, dev)
+        tried.append({"comments_per_read": pace, "min_probability": round(threshold, 4),
+                      "recall_before_20": round(outcome.recall, 4), "small_flagged": round(outcome.small_share, 4),
+                      "median_lead_s": round(outcome.median_lead_s)})
+    best = max(t["recall_before_20"] for t in tried)
+    chosen = next(t for t in tried if t["recall_before_20"] >= best - RECALL_SLACK)
+    params["poll"]["comments_per_read"] = chosen["comments_per_read"]
+    params["spread"]["min_probability"] = chosen["min_probability"]
+    params["dev"] = {"curves": len(dev), "tried": tried}
+
+
+def _operating_point(params: dict[str, Any], dev: Sequence[Curve]) -> tuple[float, replay.Outcome]:
     forecaster = forecast.Forecaster(params)
 
-    def p_big(seen: np.ndarray, age: float) -> float:
-        f = forecaster.forecast(seen, age, replay.HORIZON_S, FALLBACK_KIND)
-        return f.probability_at_least(replay.BIG)
+    def p_big(seen: np.ndarray, age: float, kind: str) -> float:
+        return forecaster.forecast(seen, age, replay.HORIZON_S, kind).probability_at_least(replay.BIG)
 
     def delay(seen: np.ndarray, age: float) -> float:
         return forecaster.poll_delay(seen, age, POLL_MIN_S, POLL_MAX_S)
 
-    traces = [replay.replay(curve, p_big, delay) for curve in dev]
-    return replay.threshold_for(traces, MAX_SMALL_SHARE)
+    threshold, traces = replay.operating_point(dev, p_big, delay, MAX_SMALL_SHARE, lambda c: True)
+    return threshold, replay.outcome(traces, threshold)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,6 +29,7 @@ from listener.incidents.forecast_grid import LEVELS
 
 PARAMS_PATH = Path(__file__).with_name("data") / "forecast.json"
 _LOW, _MID, _HIGH = LEVELS.index(0.10), LEVELS.index(0.50), LEVELS.index(0.90)
+MAX_GROWTH = 12.0  # log-growth cap (~160,000-fold): a regression far outside its data must not overflow
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,12 @@ class Forecaster:
         method = f"{model.name}@{self.version}"
         if horizon_s <= age:  # the count at the horizon is already known
             known = float(np.searchsorted(times, horizon_s, side="right"))
-            return Forecast(n, age, horizon_s, known, known, known, trend_of(times, age), method, (known,) * len(LEVELS))
-        growth = np.maximum.accumulate(np.maximum(model.growth(times, age, horizon_s), 0.0))
+            return Forecast(n, age, float(horizon_s), known, known, known, trend_of(times, age), method,
+                            (known,) * len(LEVELS))
+        growth = np.maximum.accumulate(np.clip(model.growth(times, age, horizon_s), 0.0, MAX_GROWTH))
         counts = np.expm1(math.log1p(n) + growth)
         return Forecast(n, age, float(horizon_s), float(counts[_MID]), float(counts[_LOW]), float(counts[_HIGH]),
-                        trend_of(times, age), method, tuple(float(c) for c in counts))
+                        trend_of(times, age), method, tuple(counts.tolist()))
 
     def poll_delay(self, times_s: Sequence[float], age_s: float, min_s: float, max_s: float) -> float:
         """Seconds until about `comments_per_read` new comments are expected at the current rate, at most
@@ -103,12 +105,16 @@ def clean_times(times_s: Sequence[float], age_s: float) -> tuple[np.ndarray, flo
     times = np.asarray(times_s, dtype=float)
     if times.ndim != 1 or not np.all(np.isfinite(times)):
         raise ValueError("times_s must be a flat sequence of finite seconds after the root")
-    if not (isinstance(age_s, (int, float)) and math.isfinite(age_s) and age_s >= 0):
+    try:
+        age = float(age_s)
+    except (TypeError, ValueError):
+        age = float("nan")
+    if not (math.isfinite(age) and age >= 0):
         raise ValueError(f"age_s must be a finite number of seconds >= 0, got {age_s!r}")
     if times.size and np.any(times[1:] < times[:-1]):
         times = np.sort(times)
     times = np.maximum(times, 0.0)
-    return times, max(float(age_s), float(times[-1]) if times.size else 0.0)
+    return times, max(age, float(times[-1]) if times.size else 0.0)
 
 
 def recent_rate(times: np.ndarray, age: float, window_s: float, prior_comments: float) -> float:

@@ -2,7 +2,7 @@
 
 Reads no config. A thread is first read when a listing poll finds it (`LISTING_S` = the shipped 5-minute Pantip
 schedule; the phase is fixed per thread by an md5 of its id), then re-read after each `delay(seen, age)`. At
-each read a `score(seen, age)` is taken (the forecast's P(count at 72 h >= 100), or the count itself for the
+each read a `score(seen, age, kind)` is taken (the forecast's P(count at 72 h >= 100), or the count itself for the
 count-threshold baseline); a rule flags the thread at its first read whose score reaches a threshold. The
 figures the spread issue sets follow: of threads reaching 100 replies within 72 h, the share flagged before
 their 20th reply; the share of threads that stay under 20 ever flagged; the median lead (100th reply minus
@@ -26,7 +26,7 @@ LISTING_S = 300.0  # the shipped listing schedule: a new topic is first seen wit
 HORIZON_S = 72 * 3600.0
 BIG, SMALL, BEFORE = 100, 20, 20  # reaches BIG within the horizon / stays under SMALL / flagged before the BEFORE-th
 
-Score = Callable[[np.ndarray, float], float]
+Score = Callable[[np.ndarray, float, str], float]  # (replies seen, age, kind of thread)
 Delay = Callable[[np.ndarray, float], float]
 
 
@@ -62,21 +62,48 @@ def first_read_s(thread_id: str) -> float:
 
 
 def fixed_delay(seconds: float) -> Delay:
-    return lambda seen, age: seconds
+    delay: Delay = lambda seen, age: seconds  # noqa: E731  (a named constant schedule)
+    delay.fixed_s = seconds  # type: ignore[attr-defined]  (lets `read_ages` lay the reads out at once)
+    return delay
 
 
-def replay(curve: Curve, score: Score, delay: Delay, horizon_s: float = HORIZON_S) -> Trace:
-    ages, counts, scores = [], [], []
-    age, scored_count = first_read_s(curve.thread_id), -1
+def read_ages(curve: Curve, delay: Delay, horizon_s: float = HORIZON_S) -> np.ndarray:
+    """The ages at which the daemon reads the thread: the listing's first sight, then one delay after another."""
+    first = first_read_s(curve.thread_id)
+    fixed = getattr(delay, "fixed_s", None)
+    if fixed is not None:
+        return np.arange(first, horizon_s + 1e-9, float(fixed))
+    ages, age = [], first
     while age <= horizon_s:
-        n = curve.count_at(age)
-        seen = curve.times[:n]
         ages.append(age)
-        counts.append(n)
-        scores.append(score(seen, age) if n != scored_count else -np.inf)
-        scored_count = n
-        age += max(float(delay(seen, age)), 1.0)
-    return Trace(curve, np.array(ages), np.array(counts), np.array(scores, dtype=float))
+        age += max(float(delay(curve.times[: curve.count_at(age)], age)), 1.0)
+    return np.array(ages)
+
+
+def replay(curve: Curve, score: Score, delay: Delay, horizon_s: float = HORIZON_S,
+           stop_at: float = np.inf) -> Trace:
+    """Read the curve at its poll ages and score the reads that saw something new, until a score reaches
+    `stop_at` (the reads after the flag cannot change any figure)."""
+    ages = read_ages(curve, delay, horizon_s)
+    counts = np.searchsorted(curve.times, ages, side="right")
+    fresh = np.flatnonzero(np.diff(counts, prepend=-1) != 0)  # reads that saw something new
+    scores = np.full(ages.size, -np.inf)
+    for k in fresh:
+        scores[k] = score(curve.times[: counts[k]], float(ages[k]), curve.kind)
+        if scores[k] >= stop_at:
+            break
+    return Trace(curve, ages, counts, scores)
+
+
+def operating_point(curves: Sequence[Curve], score: Score, delay: Delay, max_small_share: float,
+                    reference: Callable[[Curve], bool]) -> tuple[float, list[Trace]]:
+    """The threshold that flags at most `max_small_share` of the small `reference` curves, and the traces of
+    every small and big labelled curve at that threshold (threads in between decide no figure; not replayed)."""
+    watched = labelled(curves)
+    small = [replay(c, score, delay) for c in watched if c.count_at(HORIZON_S) < SMALL]
+    threshold = threshold_for([t for t in small if reference(t.curve)], max_small_share)
+    big = [replay(c, score, delay, stop_at=threshold) for c in watched if c.count_at(HORIZON_S) >= BIG]
+    return threshold, small + big
 
 
 def labelled(curves: Sequence[Curve], horizon_s: float = HORIZON_S) -> list[Curve]:
@@ -91,7 +118,6 @@ class Outcome:
     small: int
     small_flagged: int
     median_lead_s: float  # over big threads flagged at all; NaN when none
-    reads_per_thread: float
 
     @property
     def recall(self) -> float:
@@ -112,9 +138,7 @@ def outcome(traces: Sequence[Trace], threshold: float) -> Outcome:
             before += int(t.counts[k] < BEFORE)
             leads.append(float(t.curve.times[BIG - 1] - t.ages[k]))
     flagged_small = sum(t.first_flag(threshold) is not None for t in small)
-    reads = float(np.mean([t.ages.size for t in traces])) if traces else float("nan")
-    return Outcome(len(big), before, len(small), flagged_small, float(np.median(leads)) if leads else float("nan"),
-                   reads)
+    return Outcome(len(big), before, len(small), flagged_small, float(np.median(leads)) if leads else float("nan"))
 
 
 def threshold_for(traces: Sequence[Trace], max_small_share: float) -> float:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from listener.incidents import fit_forecast, forecast
+from listener.incidents import forecast_replay as replay
 from listener.incidents.growth_curves import Curve, CurveError, read_curves
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "thread-growth"
@@ -78,6 +80,11 @@ def test_bad_input_is_refused_with_a_clear_error() -> None:
         forecast.poll_delay_s([1.0], 10.0, min_s=600, max_s=60)
 
 
+def test_numpy_numbers_from_the_store_are_accepted() -> None:
+    f = forecast.forecast(np.array([60, 120, 300]), np.int64(900), np.int64(86_400))
+    assert f.now_count == 3 and f.age_s == 900.0 and f.expected >= 3
+
+
 def test_poll_delay_is_short_for_a_fast_young_thread_and_long_for_a_cold_old_one() -> None:
     young_fast = forecast.poll_delay_s([20.0 * k for k in range(1, 30)], 600.0, min_s=60, max_s=7200)
     cold_old = forecast.poll_delay_s([100.0, 400.0, 2000.0], 3 * 86_400.0, min_s=60, max_s=7200)
@@ -112,3 +119,31 @@ def test_fit_forecast_names_the_bad_line(tmp_path: Path) -> None:
         read_curves(data)
     assert fit_forecast.main(["--data", str(data), "--out", str(tmp_path / "out.json")]) == 2
     assert not (tmp_path / "out.json").exists()
+
+
+def _curve(thread_id: str, times: list[float], observed_s: float | None = None) -> Curve:
+    return Curve(thread_id, "test", "forum-thread", np.asarray(times, dtype=float), observed_s)
+
+
+def test_the_replay_reads_only_at_poll_times_so_a_thread_past_20_at_its_first_read_is_never_caught() -> None:
+    racing = _curve("t:racing", [0.5 * k for k in range(1, 150)])  # 149 replies in the first 75 s
+    first = replay.first_read_s(racing.thread_id)
+    trace = replay.replay(racing, lambda seen, age, kind: float(seen.size), replay.fixed_delay(300.0))
+    assert 10.0 < first <= replay.LISTING_S  # this id's listing phase: 20 replies are out before it is seen
+    assert list(trace.ages[:3]) == [first, first + 300.0, first + 600.0]
+    assert trace.counts[0] >= 20
+    assert trace.big and replay.outcome([trace], 1.0).flagged_before == 0
+
+
+def test_the_threshold_flags_no_more_small_threads_than_allowed() -> None:
+    small = [_curve(f"t:{k}", [60.0 * j for j in range(1, k + 1)]) for k in range(0, 19)]
+    traces = [replay.replay(c, lambda seen, age, kind: float(seen.size), replay.fixed_delay(600.0)) for c in small]
+    threshold = replay.threshold_for(traces, 0.10)
+    assert replay.outcome(traces, threshold).small_flagged <= 1  # 10 % of 19
+    assert replay.outcome(traces, threshold - 1).small_flagged > 1
+
+
+def test_a_censored_curve_is_no_label_for_a_longer_horizon() -> None:
+    short = _curve("t:short", [10.0, 20.0], observed_s=86_400.0)
+    whole = _curve("t:whole", [10.0, 20.0])
+    assert replay.labelled([short, whole]) == [whole]
