@@ -4,8 +4,8 @@ each source may spend on it.
 Reads config keys `tracking.fastest`, `tracking.slowest`, `tracking.requests_per_hour`, `tracking.closed_every`,
 `tracking.closed_for` and each source's `reread_per_hour`.
 
-An open incident's thread is re-read at the pace `poll_delay_s` asks for from its comment times (a young or
-fast-growing thread every couple of minutes, a cold one every couple of hours), so escalation is caught early and
+An open incident's thread is re-read at the pace the spread forecast's `poll_delay_s` asks for from its comment
+times (a young or fast-growing thread every couple of minutes, a cold one every couple of hours), so escalation is caught early and
 requests are kept for the threads that matter. A closed incident's thread is still read every `closed_every` for
 `closed_for`: new activity there reopens the incident. Each source spends at most `requests_per_hour` on re-reads
 (a token bucket in the store, shared by every worker), so a busy day cannot starve the source's listing polls;
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping
 
 from listener.config.schema import TrackingConfig
-from listener.ingest.heat import poll_delay_s  # the spread forecast's poll_delay_s takes its place once it ships
+from listener.incidents.forecast import poll_delay_s
 from listener.store import incidents_repo, sources_repo
 from listener.store.models import Incident
 
