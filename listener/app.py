@@ -45,7 +45,7 @@ def build(loaded: LoadedConfig, *, clock: Callable[[], datetime] = utcnow, notif
     if migrate:
         store.migrate()
     watchlists = build_watchlists(loaded)
-    return Components(loaded=loaded, store=store, scrapers=build_scrapers(loaded, watchlists.current),
+    return Components(loaded=loaded, store=store, scrapers=build_scrapers(loaded, watchlists.current, clock),
                       backend=backend or build_backend(loaded), watchlists=watchlists,
                       notifier=notifier or build_notifier(loaded), clock=clock)
 
@@ -118,7 +118,9 @@ def start_buttons(loaded: LoadedConfig, notifier: Any, on_action: Callable[[Any]
     return None
 
 
-def build_scrapers(loaded: LoadedConfig, watchlists: Any) -> dict[str, Any]:
+def build_scrapers(loaded: LoadedConfig, watchlists: Any,
+                   clock: Callable[[], datetime] = utcnow) -> dict[str, Any]:
+    """One scraper per enabled source, each on the daemon's clock (backfill windows, times of undated items)."""
     from scrapers import REGISTRY
 
     built: dict[str, Any] = {}
@@ -127,7 +129,7 @@ def build_scrapers(loaded: LoadedConfig, watchlists: Any) -> dict[str, Any]:
             continue
         options = _with_watchlist_queries(source, loaded.source_options[source.name], watchlists)
         http = build_http(loaded.config.http, source.http)
-        built[source.name] = REGISTRY[source.kind](source.name, options, http)
+        built[source.name] = REGISTRY[source.kind](source.name, options, http, clock=clock)
     return built
 
 

@@ -13,14 +13,13 @@ from typing import Any
 
 from listener import metrics
 from listener.app import Components
-from listener.config.schema import parse_duration
 from listener.ingest.sources import IngestResult, ingest_source, store_thread_posts
-from listener.store.sources_repo import source_state
+from listener.shutdown import ShuttingDown
+from listener.store import sources_repo
 from listener.triage.stages import evaluate_pending, score_pending
 
 log = logging.getLogger(__name__)
-BUTTON_ACTIONS = {"ack": "acknowledge"}
-MAX_THREAD_CURSORS = 2000  # Slack button value -> incident action
+BUTTON_ACTIONS = {"ack": "acknowledge"}  # Slack button value -> incident action
 
 
 @dataclass
@@ -51,7 +50,8 @@ class Pipeline:
         config = parts.loaded.config
         self.engine = IncidentEngine(config.alerting, parts.clock)
         self.dispatcher = Dispatcher(parts.notifier, config.alerting, parts.clock)
-        self.tracker = ThreadTracker(parts.clock)
+        budgets = {s.name: s.reread_per_hour for s in config.sources if s.reread_per_hour is not None}
+        self.tracker = ThreadTracker(parts.clock, config.tracking, budgets)
         self._refused_watchlists = False  # a refused edit was posted to ops; say so when a good one goes live
 
     # -- stages -------------------------------------------------------------------------------
@@ -86,39 +86,50 @@ class Pipeline:
         return stats
 
     def track(self) -> int:
-        """Re-read the threads of open incidents that are due, by their heat."""
+        """Re-read the incidents' threads that are due, as far as each source's re-read budget allows."""
         with self.parts.store.session() as session:
             due = self.tracker.due(session)
-        new = 0
+        new, out_of_budget = 0, set()
         for source, thread_id in due:
             scraper = self.parts.scrapers.get(source)
-            if scraper is not None:
-                new += self._track_thread(scraper, source, thread_id)
+            if scraper is None or source in out_of_budget:
+                continue
+            read = self._track_thread(scraper, source, thread_id)
+            if read is None:
+                out_of_budget.add(source)  # its other threads stay due, most overdue first, for the next pass
+            else:
+                new += read
         return new
 
-    def _track_thread(self, scraper: Any, source: str, thread_id: str) -> int:
-        """Re-read one thread from where the last re-read stopped; store new posts and the thread's growth."""
-        kind = self.parts.sources[source].kind
+    def _track_thread(self, scraper: Any, source: str, thread_id: str) -> int | None:
+        """Re-read one thread from where its last read stopped; store new posts, its cursor and its growth.
+        Returns the number of new posts, or None when the source's re-read budget is spent for now."""
         with self.parts.store.session() as session:
-            cursor = (source_state(session, source, kind).thread_cursors or {}).get(thread_id)
+            if not self.tracker.may_read(session, source):
+                return None
+            cursor = sources_repo.thread_cursor(session, source, thread_id)
+        new, result = 0, None
         try:
             result = scraper.fetch_thread(thread_id, cursor)
+        except ShuttingDown:
+            raise  # the thread stays due and its cursor where it was: read again after the restart
         except Exception as exc:  # a vanished thread must not stop the others
             log.warning("tracking %s/%s failed: %s", source, thread_id, exc)
-            return 0
-        new = store_thread_posts(self.parts.store, result.posts, clock=self.parts.clock)
+        with self.parts.store.session() as session:  # posts and the cursor they moved, together
+            now = self.parts.clock()
+            if result is not None:
+                new = store_thread_posts(session, result.posts, now=now)
+                sources_repo.save_thread_cursor(session, source, thread_id, result.cursor, now)
+            self.tracker.spent(session, source, max(1, result.pages_read if result is not None else 1))
         with self.parts.store.session() as session:  # growth alone can raise an incident's tier
-            state = source_state(session, source, kind)
-            cursors = {k: v for k, v in (state.thread_cursors or {}).items() if k != thread_id}
-            # Keep the most recently tracked threads; an evicted one is simply re-read from the start.
-            state.thread_cursors = dict(list(cursors.items())[-(MAX_THREAD_CURSORS - 1):] + [(thread_id, result.cursor)])
             self.engine.refresh_thread(session, source, thread_id, self._watchlists())
-            self.tracker.reschedule_thread(session, source, thread_id)
+            self.tracker.reschedule_thread(session, source, thread_id)  # a failed read waits its turn too
         return new
 
     def housekeeping(self) -> None:
         with self.parts.store.session() as session:
             self.engine.close_quiet(session)
+            sources_repo.forget_thread_cursors(session, self.tracker.forget_before(self.parts.clock()))
         self.dispatcher.flush_digests(self.parts.store.session)
         self._daily_summaries()
         self._expire_texts()
@@ -147,7 +158,6 @@ class Pipeline:
 
     def _daily_summaries(self) -> None:
         """After `alerting.daily_summary_at` (local time), yesterday's summary per watchlist (once a day)."""
-        from datetime import datetime
         from zoneinfo import ZoneInfo
 
         from listener.delivery.digests import enqueue_daily_summaries

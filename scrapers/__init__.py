@@ -1,9 +1,10 @@
 """Scrapers: one module per source kind, all built the same way.
 
 `REGISTRY` maps each config `kind` to its class. Every class is constructed as
-`Cls(name, options, http)` where `options` is an instance of `Cls.Options` (a stdlib dataclass with
-defaults and a `base_url` field; the listener validates the YAML section against it) and `http` is
-the shared `scrapers.http.HttpClient`; it has `kind`, `fetch(cursor)` and `fetch_thread(id, cursor)`.
+`Cls(name, options, http, clock=clock)` where `options` is an instance of `Cls.Options` (a stdlib dataclass
+with defaults and a `base_url` field; the listener validates the YAML section against it), `http` is
+the shared `scrapers.http.HttpClient` and `clock` the listener's clock (`scrapers.base.Clock`, default the
+wall clock); it has `kind`, `fetch(cursor)` and `fetch_thread(id, cursor)`.
 Reads no config keys itself.
 """
 

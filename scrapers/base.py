@@ -3,13 +3,23 @@
 A scraper is `fetch(cursor) -> FetchResult`: it reads what is new since `cursor` and returns the posts
 plus the cursor to resume from next time. All parsing lives in pure `parse_*` functions that raise only
 `ScrapeError` (or return posts), so they can be tested on captured pages without a network.
+
+Every scraper is given the listener's clock (`Clock`): backfill windows and "seen now" times come from it,
+never from the wall clock, so a replay on a simulated clock sees the time it simulates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Protocol
+from typing import Any, Callable, ClassVar, Protocol
+
+Clock = Callable[[], datetime]  # returns the current time, timezone-aware UTC
+
+
+def wall_clock() -> datetime:
+    """The default `Clock` of a scraper built outside the listener (a script, a test)."""
+    return datetime.now(timezone.utc)
 
 
 class ScrapeError(Exception):
@@ -56,7 +66,8 @@ class Post:
     posted_at: datetime  # timezone-aware, UTC
     lang: str | None = None  # when the source states it; otherwise the model detects it
     engagement: Engagement = field(default_factory=Engagement)
-    read_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    # When the counters were read; None: the listener stamps the time its fetch returned, on its own clock.
+    read_at: datetime | None = None
     parent_id: str | None = None  # for comments and replies: the id they answer
     is_thread_start: bool = True  # False for comments and replies
     tags: tuple[str, ...] = ()
@@ -71,12 +82,18 @@ class FetchResult:
     # Errors met after some progress: the posts and cursor above are still good (a listing that
     # failed on page 3 keeps pages 1-2 and resumes from page 3 next time); the listener counts these.
     errors: list[str] = field(default_factory=list)
+    # Threads whose comments this fetch read, with the cursor `fetch_thread` continues them from; the
+    # listener keeps one cursor per thread, so the tracker's first re-read does not start again.
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Scraper(Protocol):
-    """What the listener needs from a scraper; concrete scrapers live one per module."""
+    """What the listener needs from a scraper; concrete scrapers live one per module.
+
+    Built as `Cls(name, options, http, clock=clock)`."""
 
     kind: ClassVar[str]
+    clock: Clock
 
     def fetch(self, cursor: dict[str, Any] | None) -> FetchResult:
         """Read what is new since `cursor` (None on the first run: a bounded backfill)."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from scrapers.base import Engagement, FetchResult, Post, ScrapeError
+from scrapers.base import Clock, Engagement, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.http import FetchError, HttpClient, Response
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json, read_new, require_env,
                              text, utc_from_iso, thread_cursor, with_root)
@@ -43,14 +43,13 @@ def parse_post_view(view: Any, *, source: str, raw_ref: str = "", read_at: datet
         lang=text(langs[0]) or None if langs else None,
         engagement=Engagement(comments=count(view.get("replyCount")), likes=count(view.get("likeCount")),
                               shares=sum(shares) if shares else None),
-        read_at=read_at or datetime.now(timezone.utc), parent_id=parent or None, is_thread_start=not parent,
+        read_at=read_at, parent_id=parent or None, is_thread_start=not parent,
         raw_ref=raw_ref)
 
 
 def parse_search(body: Any, *, source: str, raw_ref: str = "", read_at: datetime | None = None) -> Page:
     """A `searchPosts` answer → posts and the opaque `cursor` of the next page."""
     data = as_dict(load_json(body, raw_ref), "bluesky search", raw_ref)
-    read_at = read_at or datetime.now(timezone.utc)
     posts = [parse_post_view(v, source=source, raw_ref=raw_ref, read_at=read_at)
              for v in as_list(data.get("posts"), "bluesky posts", raw_ref)]
     return Page(posts, text(data.get("cursor")) or None)
@@ -60,7 +59,6 @@ def parse_thread(body: Any, *, source: str, raw_ref: str = "", read_at: datetime
     """A `getPostThread` answer → the post, then every reply at any depth (blocked or deleted
     replies, which carry no `post`, are skipped)."""
     data = as_dict(load_json(body, raw_ref), "bluesky thread", raw_ref)
-    read_at = read_at or datetime.now(timezone.utc)
     posts: list[Post] = []
     stack = [as_dict(data.get("thread"), "bluesky thread node", raw_ref)]
     while stack:
@@ -93,10 +91,12 @@ class BlueskyScraper:
         max_pages: int = 5
         page_size: int = 100
 
-    def __init__(self, name: str, options: "BlueskyScraper.Options", http: HttpClient) -> None:
+    def __init__(self, name: str, options: "BlueskyScraper.Options", http: HttpClient, *,
+                 clock: Clock = wall_clock) -> None:
         if not options.query.strip():
             raise ScrapeError(f"source {name!r}: option 'query' is empty")
         self.name, self.options, self.http = name, options, http
+        self.clock = clock
         self._login = {"identifier": require_env(options.handle_env, name, "Bluesky handle"),
                        "password": require_env(options.app_password_env, name, "Bluesky app password")}
         self._xrpc = options.base_url.rstrip("/") + "/xrpc/"
@@ -116,14 +116,14 @@ class BlueskyScraper:
             page.retry_at = retry_at(response)
             return page
         return read_new(load, cursor, backfill_hours=self.options.backfill_hours, max_pages=self.options.max_pages,
-                        judge=lambda post: True)
+                        judge=lambda post: True, now=self.clock())
 
     def fetch_thread(self, thread_id: str, cursor: dict[str, Any] | None) -> FetchResult:
         response = self._get("app.bsky.feed.getPostThread", {"uri": thread_id, "depth": 100})
         page = parse_thread(response.json(), source=self.name, raw_ref=self._xrpc + "app.bsky.feed.getPostThread")
         root, replies = page.posts[0], Page(page.posts[1:])
         result = read_new(lambda token, mark: replies, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
-                          max_pages=1, ordered=False, judge=lambda post: True)
+                          max_pages=1, ordered=False, judge=lambda post: True, now=self.clock())
         return with_root(root, result)
 
     def _get(self, method: str, params: dict[str, Any]) -> Response:

@@ -11,11 +11,11 @@ is keyed on the `comment_id` / `reply_comment_id` in its `permalink_url` when `i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from scrapers.base import Engagement, FetchResult, Post, ScrapeError
+from scrapers.base import Clock, Engagement, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.http import HttpClient
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json, read_new, read_targets,
                              require_env, required_id, text, utc_from_iso, thread_cursor, with_root)
@@ -47,13 +47,12 @@ def parse_post(item: Any, *, source: str, raw_ref: str = "", read_at: datetime |
             shares=count(dig(item, "shares", "count")),
             reactions=count(dig(item, "reactions", "summary", "total_count")),
             reaction_kinds=kinds),
-        read_at=read_at or datetime.now(timezone.utc), raw_ref=raw_ref)
+        read_at=read_at, raw_ref=raw_ref)
 
 
 def parse_feed(body: Any, *, source: str, raw_ref: str = "", read_at: datetime | None = None) -> Page:
     """A `/{page}/feed` (or `/posts`) page → posts, newest first, and the `after` cursor."""
     data = as_dict(load_json(body, raw_ref), "facebook feed", raw_ref)
-    read_at = read_at or datetime.now(timezone.utc)
     posts = [parse_post(item, source=source, raw_ref=raw_ref, read_at=read_at)
              for item in as_list(data.get("data"), "facebook feed data", raw_ref)]
     return Page(posts, _after(data))
@@ -63,7 +62,6 @@ def parse_comments(body: Any, *, source: str, post_id: str, raw_ref: str = "",
                    read_at: datetime | None = None) -> Page:
     """A `/{post}/comments` page → comment Posts of thread `post_id`, and the `after` cursor."""
     data = as_dict(load_json(body, raw_ref), "facebook comments", raw_ref)
-    read_at = read_at or datetime.now(timezone.utc)
     posts = []
     for item in as_list(data.get("data"), "facebook comments data", raw_ref):
         post = _comment(as_dict(item, "facebook comment", raw_ref), source, post_id, raw_ref, read_at)
@@ -72,7 +70,7 @@ def parse_comments(body: Any, *, source: str, post_id: str, raw_ref: str = "",
     return Page(posts, _after(data), extra={"total": count(dig(data, "summary", "total_count"))})
 
 
-def _comment(item: dict[str, Any], source: str, post_id: str, raw_ref: str, read_at: datetime) -> Post | None:
+def _comment(item: dict[str, Any], source: str, post_id: str, raw_ref: str, read_at: datetime | None) -> Post | None:
     permalink = text(item.get("permalink_url"))
     query = parse_qs(urlsplit(permalink).query)
     top, reply = (query.get("comment_id") or [""])[0], (query.get("reply_comment_id") or [""])[0]
@@ -111,10 +109,12 @@ class FacebookScraper:
         page_size: int = 25
         comments_page_size: int = 50
 
-    def __init__(self, name: str, options: "FacebookScraper.Options", http: HttpClient) -> None:
+    def __init__(self, name: str, options: "FacebookScraper.Options", http: HttpClient, *,
+                 clock: Clock = wall_clock) -> None:
         if not options.page_ids:
             raise ScrapeError(f"source {name!r}: option 'page_ids' is empty")
         self.name, self.options, self.http = name, options, http
+        self.clock = clock
         self._auth = {"Authorization": f"Bearer {require_env(options.token_env, name, 'Page access token')}"}
         self._base = options.base_url.rstrip("/")
 
@@ -127,7 +127,7 @@ class FacebookScraper:
         root = parse_post(item, source=self.name, raw_ref=url)
         comments = read_new(lambda token, mark: self._comments_page(thread_id, token), thread_cursor(cursor),
                             backfill_hours=self.options.backfill_hours, max_pages=self.options.max_pages,
-                            judge=lambda post: True)
+                            judge=lambda post: True, now=self.clock())
         return with_root(root, comments)
 
     def _fetch_page_feed(self, page_id: str, cursor: dict[str, Any] | None) -> FetchResult:
@@ -139,7 +139,7 @@ class FacebookScraper:
                 params["after"] = token
             return parse_feed(self._get(url, params), source=self.name, raw_ref=url)
         return read_new(load, cursor, backfill_hours=self.options.backfill_hours,
-                        max_pages=self.options.max_pages)
+                        max_pages=self.options.max_pages, now=self.clock())
 
     def _comments_page(self, post_id: str, token: str | None) -> Page:
         url = f"{self._base}/{post_id}/comments"

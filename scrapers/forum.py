@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from scrapers.base import FetchResult, Post, ScrapeError
+from scrapers.base import Clock, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.html import Tag, attr_of, parse_html, select_one_text
 from scrapers.http import HttpClient
 
@@ -49,8 +49,9 @@ class ForumScraper:
     kind: ClassVar[str] = "forum"
     Options: ClassVar[type] = ForumOptions
 
-    def __init__(self, name: str, options: ForumOptions, http: HttpClient) -> None:
+    def __init__(self, name: str, options: ForumOptions, http: HttpClient, *, clock: Clock = wall_clock) -> None:
         self.name, self.options, self.http = name, options, http
+        self.clock = clock
 
     def fetch(self, cursor: dict[str, Any] | None) -> FetchResult:
         seen = list((cursor or {}).get("seen") or [])
@@ -124,7 +125,7 @@ class ForumScraper:
     def _time(self, root: Tag, selector: str, url: str, fallback: datetime | None = None) -> datetime:
         element = root.select_one(selector) if selector else None
         if element is None:
-            return fallback or datetime.now(timezone.utc)  # no time on the page: treat as seen now
+            return fallback or self.clock()  # no time on the page: treat as seen now
         raw = attr_of(element, self.options.time_attr) if self.options.time_attr else select_one_text(element, "")
         raw = raw or element.get_text(strip=True)
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import urlencode
 
+from scrapers.base import Clock, wall_clock
 from scrapers.http import HttpClient
 from scrapers.rss import RssScraper
 
@@ -37,11 +38,12 @@ class GoogleNewsScraper(RssScraper):
     kind: ClassVar[str] = "google_news"
     Options: ClassVar[type] = GoogleNewsOptions
 
-    def __init__(self, name: str, options: GoogleNewsOptions, http: HttpClient) -> None:
+    def __init__(self, name: str, options: GoogleNewsOptions, http: HttpClient, *, clock: Clock = wall_clock) -> None:
         unknown = [e for e in options.editions if e not in EDITIONS]
         if unknown:
             raise ValueError(f"unknown Google News edition(s) {unknown}; valid: {sorted(EDITIONS)}")
         self.name, self.options, self.http = name, options, http  # type: ignore[assignment]
+        self.clock = clock
 
     def feed_urls(self) -> list[str]:
         return [search_url(self.options.base_url, q, e, self.options.when)  # type: ignore[attr-defined]

@@ -13,11 +13,11 @@ which is what `/statuses/<id>/context` needs for the thread tracker.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
-from scrapers.base import Engagement, FetchResult, Post, ScrapeError
+from scrapers.base import Clock, Engagement, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.http import HttpClient, Response
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, html_text, link_header, load_json,
                              read_new, read_targets, require_env, required_id, text, thread_cursor, utc_from_iso,
@@ -45,7 +45,7 @@ def parse_status(status: Any, *, source: str, thread_id: str = "", raw_ref: str 
         lang=text(status.get("language")) or None,
         engagement=Engagement(comments=count(status.get("replies_count")),
                               likes=count(status.get("favourites_count")), shares=sum(shares) if shares else None),
-        read_at=read_at or datetime.now(timezone.utc), parent_id=parent or None,
+        read_at=read_at, parent_id=parent or None,
         is_thread_start=not parent and not thread_id,
         tags=tuple(f"#{text(t.get('name'))}" for t in _list(status.get("tags")) if isinstance(t, dict)),
         raw_ref=raw_ref)
@@ -58,7 +58,6 @@ def _list(value: Any) -> list[Any]:
 
 def parse_statuses(body: Any, *, source: str, raw_ref: str = "", read_at: datetime | None = None) -> Page:
     """A timeline answer (a JSON array of statuses, newest first)."""
-    read_at = read_at or datetime.now(timezone.utc)
     items = as_list(load_json(body, raw_ref), "mastodon timeline", raw_ref)
     return Page([parse_status(s, source=source, raw_ref=raw_ref, read_at=read_at) for s in items])
 
@@ -74,7 +73,6 @@ def parse_context(body: Any, *, source: str, thread_id: str, raw_ref: str = "",
                   read_at: datetime | None = None) -> Page:
     """`/statuses/<id>/context` → the descendants (replies at any depth) of `thread_id`."""
     data = as_dict(load_json(body, raw_ref), "mastodon context", raw_ref)
-    read_at = read_at or datetime.now(timezone.utc)
     return Page([parse_status(s, source=source, thread_id=thread_id, raw_ref=raw_ref, read_at=read_at)
                  for s in as_list(data.get("descendants", []), "mastodon descendants", raw_ref)])
 
@@ -108,10 +106,12 @@ class MastodonScraper:
         max_pages: int = 5
         page_size: int = 40
 
-    def __init__(self, name: str, options: "MastodonScraper.Options", http: HttpClient) -> None:
+    def __init__(self, name: str, options: "MastodonScraper.Options", http: HttpClient, *,
+                 clock: Clock = wall_clock) -> None:
         if not (options.tags or options.search):
             raise ScrapeError(f"source {name!r}: set 'tags' or 'search'")
         self.name, self.options, self.http = name, options, http
+        self.clock = clock
         if options.search and not options.token_env:
             raise ScrapeError(f"source {name!r}: Mastodon status search needs a user token; set 'token_env'")
         self._auth = ({"Authorization": f"Bearer {require_env(options.token_env, name, 'Mastodon access token')}"}
@@ -129,7 +129,7 @@ class MastodonScraper:
         context = parse_context(self._get(url + "/context", {}).json(), source=self.name, thread_id=thread_id,
                                 raw_ref=url + "/context")
         replies = read_new(lambda token, mark: context, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
-                           max_pages=1, ordered=False, judge=lambda post: True)
+                           max_pages=1, ordered=False, judge=lambda post: True, now=self.clock())
         return with_root(root, replies)
 
     def _fetch_target(self, target: str, cursor: dict[str, Any] | None) -> FetchResult:
@@ -149,7 +149,7 @@ class MastodonScraper:
             page.next_token, page.retry_at = next_max_id(response), retry_at(response)
             return page
         return read_new(load, cursor, backfill_hours=self.options.backfill_hours, max_pages=self.options.max_pages,
-                        judge=lambda post: True)
+                        judge=lambda post: True, now=self.clock())
 
     def _search_page(self, params: dict[str, Any]) -> Page:
         url = f"{self._base}/api/v2/search"

@@ -1,23 +1,26 @@
 """Pantip scraper (kind "pantip"): new topics of rooms, tags and keyword searches, with their comments.
 
 Reads the source options `rooms`, `tags`, `keywords`, `base_url`, `max_pages`, `backfill_hours`,
-`comments`, `max_comment_pages`, `max_reply_requests`, `page_size`, `ptauthorize`.
+`comments`, `max_comment_pages`, `max_reply_requests`, `reply_sweep_every`, `page_size`, `ptauthorize`.
 
 Listings are newest-first and paged by `next_id`; a listing stops at the newest topic seen last run,
-or at the backfill window on the first run. The cursor keeps, per listing, the newest topic id and
-any paging still in progress, so a run cut short (page limit, error, restart) resumes from the next
-page without a gap or a duplicate. Parsing lives in `pantip_parse` / `pantip_html`; comment and reply
-paging in `pantip_comments`.
+or at the backfill window (on the scraper's clock) on the first run. The cursor keeps, per listing, the
+newest topic id and any paging still in progress, so a run cut short (page limit, error, restart) resumes
+from the next page without a gap or a duplicate. It also keeps the topics whose page failed: the listing has
+moved past them, so each is read again (with its comments) on the next runs, up to `MAX_TOPIC_TRIES` times.
+How far each topic's comments were read is handed to the listener in `FetchResult.threads`, the cursor the
+thread tracker continues from. Parsing lives in `pantip_parse` / `pantip_html`; comment and reply paging
+in `pantip_comments`.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, ClassVar
 
-from scrapers.base import FetchResult, Post, ScrapeError
+from scrapers.base import Clock, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.http import HttpClient
 from scrapers.pantip_comments import CommentReader, ThreadProgress
 from scrapers.pantip_html import TopicDeleted, parse_topic_html
@@ -25,7 +28,8 @@ from scrapers.pantip_parse import TopicList, parse_search, parse_topic_list
 
 log = logging.getLogger(__name__)
 
-MAX_TRACKED_TOPICS = 500  # comment counters kept in the cursor; older topics go to the thread tracker
+MAX_TOPIC_TRIES = 3  # reads of a topic page that keeps failing before only the listing's title is kept
+MAX_RETRY_TOPICS = 200  # topics waiting for another try, per source; the oldest are given up first
 
 
 @dataclass
@@ -39,6 +43,7 @@ class PantipOptions:
     comments: bool = True  # read topic pages and comments of new topics
     max_comment_pages: int = 3  # 100 comments a page
     max_reply_requests: int = 10  # render_replys calls per topic per run, for replies beyond the five inline
+    reply_sweep_every: int = 6  # every Nth re-read of a topic also revisits one earlier comment page; 0: never
     page_size: int = 50
     # The constant Pantip's own web front-end sends; public, but Pantip may change it.
     ptauthorize: str = "Basic dGVzdGVyOnRlc3Rlcg=="
@@ -48,15 +53,17 @@ class PantipScraper:
     kind: ClassVar[str] = "pantip"
     Options: ClassVar[type] = PantipOptions
 
-    def __init__(self, name: str, options: PantipOptions, http: HttpClient) -> None:
-        self.name, self.options, self.http = name, options, http
+    def __init__(self, name: str, options: PantipOptions, http: HttpClient, *, clock: Clock = wall_clock) -> None:
+        self.name, self.options, self.http, self.clock = name, options, http, clock
         self._base = options.base_url.rstrip("/")
         self._comments = CommentReader(http, self._base, name, max_pages=options.max_comment_pages,
-                                       max_reply_requests=options.max_reply_requests)
+                                       max_reply_requests=options.max_reply_requests,
+                                       sweep_every=options.reply_sweep_every)
 
     def fetch(self, cursor: dict[str, Any] | None) -> FetchResult:
         state = _copy_cursor(cursor)
         result = FetchResult([], state)
+        retry_now = list(state["retry"])  # failed on an earlier run; those failing in this one wait for the next
         listings = [f"room:{r}" for r in self.options.rooms] + [f"tag:{t}" for t in self.options.tags]
         listings += [f"search:{k}" for k in self.options.keywords]
         failures: list[ScrapeError] = []
@@ -72,6 +79,7 @@ class PantipScraper:
                 result.errors.append(f"{key}: {exc}")
         if failures and len(failures) == len(listings):
             raise failures[0]  # nothing worked: let the listener count the source as failing
+        self._retry_topics(retry_now, state["retry"], result)
         return result
 
     def fetch_thread(self, thread_id: str, cursor: dict[str, Any] | None) -> FetchResult:
@@ -84,7 +92,7 @@ class PantipScraper:
         progress = ThreadProgress.from_cursor(cursor)
         result = FetchResult([], {})
         page = parse_topic_html(self._topic_page(thread_id), thread_id)
-        comments = self._comments.read(thread_id, progress, result)
+        comments = self._comments.read(thread_id, progress, result, reread=True)
         result.posts.insert(0, page.to_post(self.name, self._base, comments=comments.count if comments else None))
         result.pages_read += 1
         result.cursor = progress.to_cursor()
@@ -95,7 +103,7 @@ class PantipScraper:
     def _read_listing(self, key: str, state: dict[str, Any], result: FetchResult) -> list[Post]:
         """Topics newer than `state["newest"]`, resuming unfinished paging; updates `state` page by page."""
         paging = state.get("paging") or {"next_id": None, "top": None, "stop_at": state.get("newest"), "page": 1}
-        cutoff = datetime.now(timezone.utc) - timedelta(hours=self.options.backfill_hours)
+        cutoff = self.clock() - timedelta(hours=self.options.backfill_hours)
         found: list[Post] = []
         for _ in range(self.options.max_pages):
             try:
@@ -145,34 +153,68 @@ class PantipScraper:
 
     def _read_topics(self, topics: list[Post], state: dict[str, Any], result: FetchResult) -> None:
         for listed in topics:
+            tid = listed.external_id
             if not self.options.comments:
                 result.posts.append(listed)
-                continue
-            try:
-                page = parse_topic_html(self._topic_page(listed.external_id), listed.external_id)
-                result.posts.append(page.to_post(self.name, self._base, comments=listed.engagement.comments))
-                progress = ThreadProgress()
-                self._comments.read(listed.external_id, progress, result)
-                _track(state, listed.external_id, progress.to_cursor())
-            except TopicDeleted as gone:
-                log.info("pantip %s: topic %s deleted (%s)", self.name, gone.tid, gone.reason)
-            except ScrapeError as exc:
-                if exc.layout_changed:
-                    raise
-                # The listing already moved past this topic: keep what the listing said about it,
-                # and leave its comments to the thread tracker.
-                result.errors.append(f"topic {listed.external_id}: {exc}")
-                if not any(p.external_id == listed.external_id for p in result.posts):
+            elif tid in result.threads or tid in state["retry"]:
+                continue  # listed twice in one run (a room and a tag): read once
+            elif not self._read_topic(tid, result, listed.engagement.comments):
+                # The listing already moved past this topic: keep what it said about the topic now,
+                # and read the page and its comments again on the next run.
+                state["retry"][tid] = 1
+                if not any(p.external_id == tid for p in result.posts):
                     result.posts.append(listed)
+        _bound(state["retry"])
+
+    def _retry_topics(self, tids: list[str], retry: dict[str, int], result: FetchResult) -> None:
+        """Topic pages that failed on earlier runs, read again with their comments; given up after a few tries."""
+        for tid in tids:
+            if tid not in retry:
+                continue
+            if self._read_topic(tid, result, None):
+                del retry[tid]
+            elif retry[tid] + 1 >= MAX_TOPIC_TRIES:
+                del retry[tid]
+                log.warning("pantip %s: topic %s failed %d times; only its listing title is kept",
+                            self.name, tid, MAX_TOPIC_TRIES)
+                result.errors.append(f"topic {tid}: given up after {MAX_TOPIC_TRIES} tries")
+            else:
+                retry[tid] += 1
+
+    def _read_topic(self, tid: str, result: FetchResult, listed_comments: int | None) -> bool:
+        """One topic's page and comments into `result`; False when either could not be read this time."""
+        try:
+            page = parse_topic_html(self._topic_page(tid), tid)
+        except TopicDeleted as gone:
+            log.info("pantip %s: topic %s deleted (%s)", self.name, gone.tid, gone.reason)
+            return True
+        except ScrapeError as exc:
+            return _failed(exc, tid, result)
+        progress, comments = ThreadProgress(), FetchResult([], {})
+        first, failure = None, None
+        try:
+            first = self._comments.read(tid, progress, comments)
+        except ScrapeError as exc:
+            failure = exc  # the page itself was read: keep it, and try the comments again next run
+        total = listed_comments if listed_comments is not None else (first.count if first else None)
+        result.posts += [page.to_post(self.name, self._base, comments=total), *comments.posts]
+        result.pages_read += 1 + comments.pages_read
+        result.errors += comments.errors
+        if failure is not None:
+            return _failed(failure, tid, result)
+        result.threads[tid] = progress.to_cursor()
+        return True
 
     def _topic_page(self, tid: str) -> str:
         return self.http.get(f"{self._base}/topic/{tid}", conditional=False).text()
 
 
 def _copy_cursor(cursor: dict[str, Any] | None) -> dict[str, Any]:
+    # Cursors written before thread cursors were kept per thread carried them under "topics": the store's
+    # migration moved those out, so they are dropped here.
     cursor = cursor or {}
     return {"listings": {k: dict(v) for k, v in (cursor.get("listings") or {}).items()},
-            "topics": dict(cursor.get("topics") or {})}
+            "retry": {str(k): int(v) for k, v in (cursor.get("retry") or {}).items()}}
 
 
 def _older(tid: str, stop_at: str | None) -> bool:
@@ -184,10 +226,14 @@ def _newest(*ids: str | None) -> str | None:
     return str(max(present)) if present else None
 
 
-def _track(state: dict[str, Any], tid: str, thread_cursor: dict[str, Any]) -> None:
-    # The same shape `fetch_thread` takes, so a topic read here can be followed from where it stopped.
-    topics = state["topics"]
-    topics[tid] = thread_cursor
-    if len(topics) > MAX_TRACKED_TOPICS:
-        for old in sorted(topics, key=int)[: len(topics) - MAX_TRACKED_TOPICS]:
-            del topics[old]
+def _failed(exc: ScrapeError, tid: str, result: FetchResult) -> bool:
+    if exc.layout_changed:
+        raise exc  # the parser no longer fits Pantip: a code change is needed, say so loudly
+    result.errors.append(f"topic {tid}: {exc}")
+    return False
+
+
+def _bound(retry: dict[str, int]) -> None:
+    for old in sorted(retry, key=int)[: max(0, len(retry) - MAX_RETRY_TOPICS)]:
+        log.warning("pantip: too many topics waiting for another try; topic %s is given up", old)
+        del retry[old]

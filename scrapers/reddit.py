@@ -19,10 +19,10 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 
-from scrapers.base import Engagement, FetchResult, Post, ScrapeError
+from scrapers.base import Clock, Engagement, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.http import FetchError, HttpClient, Response
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json, read_new, read_targets,
                              require_env, required_id, text, utc_from_epoch, thread_cursor, with_root)
@@ -53,7 +53,7 @@ def parse_thing(thing: Any, *, source: str, raw_ref: str = "", read_at: datetime
         posted_at=utc_from_epoch(data.get("created_utc"), "created_utc", raw_ref),
         engagement=Engagement(comments=count(data.get("num_comments")) if is_post else None,
                               likes=count(data.get("score"))),
-        read_at=read_at or datetime.now(timezone.utc),
+        read_at=read_at,
         parent_id=None if is_post else text(data.get("parent_id")) or None, is_thread_start=is_post,
         tags=(f"r/{text(data.get('subreddit'))}",) if data.get("subreddit") else (), raw_ref=raw_ref)
 
@@ -62,7 +62,6 @@ def parse_listing(body: Any, *, source: str, raw_ref: str = "", read_at: datetim
     """A Listing (`/new`, `/search`, `/comments` stream) → Things in order and `data.after`."""
     listing = as_dict(load_json(body, raw_ref), "reddit listing", raw_ref)
     data = as_dict(listing.get("data"), "reddit listing data", raw_ref)
-    read_at = read_at or datetime.now(timezone.utc)
     posts = [p for child in as_list(data.get("children"), "reddit children", raw_ref)
              if (p := parse_thing(child, source=source, raw_ref=raw_ref, read_at=read_at)) is not None]
     return Page(posts, text(data.get("after")) or None)
@@ -74,7 +73,6 @@ def parse_thread(body: Any, *, source: str, raw_ref: str = "", read_at: datetime
     if len(pair) != 2:
         raise ScrapeError(f"reddit thread: expected [post, comments], got {len(pair)} parts", url=raw_ref,
                           layout_changed=True)
-    read_at = read_at or datetime.now(timezone.utc)
     posts = parse_listing(pair[0], source=source, raw_ref=raw_ref, read_at=read_at).posts
     page = _flatten(as_list(dig(pair[1], "data", "children"), "reddit comments", raw_ref), source, raw_ref, read_at)
     return Page(posts + page.posts, extra=page.extra)
@@ -88,10 +86,10 @@ def parse_more_children(body: Any, *, source: str, raw_ref: str = "", read_at: d
     if errors:
         raise ScrapeError(f"reddit morechildren: {errors!r}", url=raw_ref)
     things = as_list(dig(answer, "json", "data", "things"), "reddit morechildren things", raw_ref)
-    return _flatten(things, source, raw_ref, read_at or datetime.now(timezone.utc))
+    return _flatten(things, source, raw_ref, read_at)
 
 
-def _flatten(things: list[Any], source: str, raw_ref: str, read_at: datetime) -> Page:
+def _flatten(things: list[Any], source: str, raw_ref: str, read_at: datetime | None) -> Page:
     """Comments of a tree depth first, and the child ids of its "more" stubs in `extra["more"]`."""
     posts: list[Post] = []
     more: list[str] = []
@@ -135,10 +133,12 @@ class RedditScraper:
         page_size: int = 100
         max_more_requests: int = 5  # /api/morechildren calls per thread re-read
 
-    def __init__(self, name: str, options: "RedditScraper.Options", http: HttpClient) -> None:
+    def __init__(self, name: str, options: "RedditScraper.Options", http: HttpClient, *,
+                 clock: Clock = wall_clock) -> None:
         if not (options.subreddits or options.search):
             raise ScrapeError(f"source {name!r}: set 'subreddits' or 'search'")
         self.name, self.options, self.http = name, options, http
+        self.clock = clock
         client_id = require_env(options.client_id_env, name, "Reddit app client id")
         secret = require_env(options.client_secret_env, name, "Reddit app client secret")
         self._basic = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
@@ -168,7 +168,7 @@ class RedditScraper:
         comments = Page([p for p in page.posts + late if not p.is_thread_start])
         # The whole tree arrives in one answer, in tree order, so every comment is checked.
         result = read_new(lambda token, mark: comments, state, backfill_hours=self.options.backfill_hours,
-                          max_pages=1, ordered=False, judge=lambda post: True)
+                          max_pages=1, ordered=False, judge=lambda post: True, now=self.clock())
         result.posts[:0] = [p for p in early if not p.is_thread_start]
         if left or left_now:
             result.cursor["more"] = list(dict.fromkeys(left + left_now))[:MAX_CARRIED_MORE]
@@ -206,7 +206,7 @@ class RedditScraper:
             page.retry_at = retry_at(response)
             return page
         return read_new(load, cursor, backfill_hours=self.options.backfill_hours, max_pages=self.options.max_pages,
-                        judge=lambda post: True)
+                        judge=lambda post: True, now=self.clock())
 
     def _get(self, path: str, params: dict[str, Any]) -> Response:
         try:

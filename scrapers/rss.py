@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import feedparser
 
-from scrapers.base import FetchResult, Post, ScrapeError
+from scrapers.base import Clock, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.html import html_to_text
 from scrapers.http import HttpClient
 
@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 SEEN_PER_FEED = 1000  # remembered entry ids per feed; feeds list far fewer entries than this
 
 
-def parse_feed(body: bytes | str, source: str, kind: str = "rss", url: str = "") -> list[Post]:
-    """Entries of an RSS 0.9x/1.0/2.0 or Atom document as Posts (newest first as the feed lists them)."""
+def parse_feed(body: bytes | str, source: str, kind: str = "rss", url: str = "",
+               now: datetime | None = None) -> list[Post]:
+    """Entries of an RSS 0.9x/1.0/2.0 or Atom document as Posts (newest first as the feed lists them);
+    an undated entry is dated `now` (the wall clock when not given)."""
     try:
         feed = feedparser.parse(body.encode("utf-8") if isinstance(body, str) else body)
     except Exception as exc:  # feedparser wraps many parsers; any failure means "not a feed"
@@ -37,13 +39,13 @@ def parse_feed(body: bytes | str, source: str, kind: str = "rss", url: str = "")
     lang = _language(feed.feed.get("language"))
     posts = []
     for entry in feed.entries:
-        post = _entry_post(entry, source, kind, url, lang)
+        post = _entry_post(entry, source, kind, url, lang, now or datetime.now(timezone.utc))
         if post is not None:
             posts.append(post)
     return posts
 
 
-def _entry_post(entry: Any, source: str, kind: str, url: str, lang: str | None) -> Post | None:
+def _entry_post(entry: Any, source: str, kind: str, url: str, lang: str | None, now: datetime) -> Post | None:
     link = str(entry.get("link") or "")
     title = html_to_text(str(entry.get("title") or ""))
     key = str(entry.get("id") or link or "")
@@ -56,15 +58,15 @@ def _entry_post(entry: Any, source: str, kind: str, url: str, lang: str | None) 
     return Post(
         source=source, kind=kind, external_id=key, thread_id=key, url=link, title=title,
         text=html_to_text(str(summary)) or title, author=str(entry.get("author") or source_title or ""),
-        posted_at=_published(entry), lang=_language(entry.get("language")) or lang,
+        posted_at=_published(entry, now), lang=_language(entry.get("language")) or lang,
         tags=tuple(str(t.get("term")) for t in entry.get("tags") or [] if t.get("term")), raw_ref=url)
 
 
-def _published(entry: Any) -> datetime:
+def _published(entry: Any, now: datetime) -> datetime:
     # feedparser normalises every date format it knows into a UTC struct_time.
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
-        return datetime.now(timezone.utc)  # undated entry: treat it as seen now
+        return now  # undated entry: treat it as seen now
     return datetime.fromtimestamp(calendar.timegm(parsed), timezone.utc)
 
 
@@ -82,8 +84,9 @@ class RssScraper:
     kind: ClassVar[str] = "rss"
     Options: ClassVar[type] = RssOptions
 
-    def __init__(self, name: str, options: RssOptions, http: HttpClient) -> None:
+    def __init__(self, name: str, options: RssOptions, http: HttpClient, *, clock: Clock = wall_clock) -> None:
         self.name, self.options, self.http = name, options, http
+        self.clock = clock
 
     def feed_urls(self) -> list[str]:
         return [self.options.base_url.rstrip("/") + u if u.startswith("/") else u for u in self.options.urls]
@@ -114,7 +117,7 @@ class RssScraper:
             return
         known = seen.setdefault(url, [])
         known_set = set(known)
-        for post in parse_feed(answer.content, self.name, self.kind, url):
+        for post in parse_feed(answer.content, self.name, self.kind, url, now=self.clock()):
             if post.external_id in known_set:
                 continue
             known_set.add(post.external_id)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
-from scrapers.base import Engagement, FetchResult, Post, ScrapeError
+from scrapers.base import Clock, Engagement, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.http import HttpClient
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, html_text, load_json, read_new, read_targets,
                              require_env, required_id, text, thread_cursor, with_root)
@@ -69,7 +69,7 @@ def parse_mblog(mblog: Any, *, source: str, raw_ref: str = "", read_at: datetime
         posted_at=weibo_time(mblog.get("created_at"), read_at, raw_ref),
         engagement=Engagement(comments=count(mblog.get("comments_count")), likes=count(mblog.get("attitudes_count")),
                               shares=count(mblog.get("reposts_count"))),
-        read_at=read_at or datetime.now(timezone.utc),
+        read_at=read_at,
         tags=("long_text",) if mblog.get("isLongText") is True else (), raw_ref=raw_ref)
 
 
@@ -126,7 +126,7 @@ def parse_hotflow(body: Any, *, source: str, mid: str, raw_ref: str = "", read_a
     return Page(posts, f"{max_id}:{count(data.get('max_id_type')) or 0}" if max_id else None)
 
 
-def _comment(item: Any, source: str, mid: str, parent: str, raw_ref: str, read_at: datetime) -> Post:
+def _comment(item: Any, source: str, mid: str, parent: str, raw_ref: str, read_at: datetime | None) -> Post:
     item = as_dict(item, "weibo comment", raw_ref)
     comment_id = required_id(item, "id", "weibo comment", raw_ref)
     region = text(item.get("source")).removeprefix("来自")  # "来自陕西": the commenter's IP region
@@ -162,13 +162,15 @@ class WeiboScraper:
         max_pages: int = 2
         long_text_requests: int = 5  # statuses/extend calls per poll; each costs a request against the throttle
 
-    def __init__(self, name: str, options: "WeiboScraper.Options", http: HttpClient) -> None:
+    def __init__(self, name: str, options: "WeiboScraper.Options", http: HttpClient, *,
+                 clock: Clock = wall_clock) -> None:
         if not options.enabled_i_understand_unofficial:
             raise ScrapeError(f"source {name!r}: weibo reads the unofficial m.weibo.cn API, which may break or "
                               "get the account blocked; set enabled_i_understand_unofficial: true to use it")
         if not (options.containers or options.keywords):
             raise ScrapeError(f"source {name!r}: set 'containers' or 'keywords'")
         self.name, self.options, self.http = name, options, http
+        self.clock = clock
         self._base = options.base_url.rstrip("/")
         self._headers = {"Cookie": require_env(options.cookie_env, name, "weibo.cn cookie"),
                          "Referer": self._base + "/", "X-Requested-With": "XMLHttpRequest", "MWeibo-Pwa": "1"}
@@ -213,9 +215,11 @@ class WeiboScraper:
                 params.update(max_id=max_id, max_id_type=max_id_type or 0)
             headers = {**self._headers, "Referer": f"{self._base}/detail/{thread_id}"}
             body = self.http.get(url, params=params, headers=headers, conditional=False).json()
-            return _past_the_end(token, body) or parse_hotflow(body, source=self.name, mid=thread_id, raw_ref=url)
+            return (_past_the_end(token, body)
+                    or parse_hotflow(body, source=self.name, mid=thread_id, raw_ref=url, read_at=self.clock()))
         comments = read_new(load, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
-                            max_pages=self.options.max_pages, ordered=False, judge=lambda post: True)
+                            max_pages=self.options.max_pages, ordered=False, judge=lambda post: True,
+                            now=self.clock())
         return with_root(None, comments)
 
     def _fetch_container(self, container: str, cursor: dict[str, Any] | None) -> FetchResult:
@@ -229,7 +233,9 @@ class WeiboScraper:
                 key, _, value = token.partition(":")
                 params[key] = value
             body = self.http.get(url, params=params, headers=self._headers, conditional=False).json()
-            return _past_the_end(token, body) or parse_container(body, source=self.name, raw_ref=url)
+            return (_past_the_end(token, body)
+                    or parse_container(body, source=self.name, raw_ref=url, read_at=self.clock()))
         # Keyword search (type=61) and user feeds are newest first; hot feeds are not.
         return read_new(load, cursor, backfill_hours=self.options.backfill_hours, max_pages=self.options.max_pages,
-                        ordered=container.startswith(("100103", "107603")), judge=lambda post: True)
+                        ordered=container.startswith(("100103", "107603")), judge=lambda post: True,
+                        now=self.clock())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
-from scrapers.base import Engagement, FetchResult, Post, ScrapeError
+from scrapers.base import Clock, Engagement, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.http import HttpClient, Response
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, load_json, read_new, require_env,
                              required_id, text, utc_from_iso, thread_cursor, with_root)
@@ -59,14 +59,13 @@ def parse_tweet(tweet: Any, users: dict[str, dict[str, Any]], *, source: str, ra
             comments=count(metrics.get("reply_count")), likes=count(metrics.get("like_count")),
             shares=None if retweets is None and quotes is None else (retweets or 0) + (quotes or 0),
             views=count(metrics.get("impression_count"))),
-        read_at=read_at or datetime.now(timezone.utc), parent_id=replied_to or None,
+        read_at=read_at, parent_id=replied_to or None,
         is_thread_start=conversation == tweet_id, raw_ref=raw_ref)
 
 
 def parse_search(body: Any, *, source: str, raw_ref: str = "", read_at: datetime | None = None) -> Page:
     """A `/2/tweets/search/recent` (or `/2/tweets?ids=`) answer → tweets and `meta.next_token`."""
     data = as_dict(load_json(body, raw_ref), "x search", raw_ref)
-    read_at = read_at or datetime.now(timezone.utc)
     users = {text(u.get("id")): u for u in as_list(dig(data, "includes", "users") or [], "x users", raw_ref)
              if isinstance(u, dict)}
     # An empty result has no `data` key at all, only `meta.result_count: 0`.
@@ -97,10 +96,11 @@ class XScraper:
         max_pages: int = 5
         page_size: int = 100
 
-    def __init__(self, name: str, options: "XScraper.Options", http: HttpClient) -> None:
+    def __init__(self, name: str, options: "XScraper.Options", http: HttpClient, *, clock: Clock = wall_clock) -> None:
         if not options.query.strip():
             raise ScrapeError(f"source {name!r}: option 'query' is empty")
         self.name, self.options, self.http = name, options, http
+        self.clock = clock
         self._auth = {"Authorization": f"Bearer {require_env(options.bearer_env, name, 'X API bearer token')}"}
         self._base = options.base_url.rstrip("/")
 
@@ -124,7 +124,7 @@ class XScraper:
             params: dict[str, Any] = {"query": query, "max_results": self.options.page_size,
                                       "tweet.fields": TWEET_FIELDS, "expansions": "author_id",
                                       "user.fields": "username,name"}
-            oldest = datetime.now(timezone.utc) - SEARCH_WINDOW
+            oldest = self.clock() - SEARCH_WINDOW
             if mark.newest_id and mark.ts > oldest.timestamp():
                 params["since_id"] = mark.newest_id
             else:
@@ -135,7 +135,7 @@ class XScraper:
                 params["next_token"] = token
             return self._page(url, params)
         return read_new(load, cursor, backfill_hours=hours, max_pages=self.options.max_pages,
-                        judge=lambda post: True)
+                        judge=lambda post: True, now=self.clock())
 
     def _page(self, url: str, params: dict[str, Any]) -> Page:
         response = self.http.get(url, params=params, headers=self._auth, conditional=False)

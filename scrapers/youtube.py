@@ -11,10 +11,10 @@ poll of a target costs at most `max_pages` units.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 
-from scrapers.base import Engagement, FetchResult, Post, ScrapeError
+from scrapers.base import Clock, Engagement, FetchResult, Post, ScrapeError, wall_clock
 from scrapers.http import HttpClient
 from scrapers.social import (Mark, Page, as_dict, as_list, count, dig, html_text, load_json, read_new,
                              read_targets, require_env, required_id, text, utc_from_iso, thread_cursor, with_root)
@@ -41,7 +41,7 @@ def parse_comment(item: Any, *, source: str, thread_id: str = "", raw_ref: str =
         author=text(snip.get("authorDisplayName")),
         posted_at=utc_from_iso(snip.get("publishedAt"), "publishedAt", raw_ref),
         engagement=Engagement(comments=replies, likes=count(snip.get("likeCount"))),
-        read_at=read_at or datetime.now(timezone.utc),
+        read_at=read_at,
         parent_id=parent or None,
         is_thread_start=not parent, tags=(f"video:{video}",) if video else (), raw_ref=raw_ref)
 
@@ -50,7 +50,6 @@ def parse_comment_threads(body: Any, *, source: str, raw_ref: str = "", read_at:
     """A `commentThreads.list` page (`part=snippet,replies`) → thread starts, each followed by its
     inline replies (at most 5; `fetch_thread` reads the rest), and `nextPageToken`."""
     data = as_dict(load_json(body, raw_ref), "youtube commentThreads", raw_ref)
-    read_at = read_at or datetime.now(timezone.utc)
     posts: list[Post] = []
     for raw in as_list(data.get("items", []), "youtube items", raw_ref):
         item = as_dict(raw, "youtube commentThread", raw_ref)
@@ -68,7 +67,6 @@ def parse_comments(body: Any, *, source: str, thread_id: str, raw_ref: str = "",
                    read_at: datetime | None = None) -> Page:
     """A `comments.list?parentId=` page → the replies of one thread."""
     data = as_dict(load_json(body, raw_ref), "youtube comments", raw_ref)
-    read_at = read_at or datetime.now(timezone.utc)
     posts = [parse_comment(item, source=source, thread_id=thread_id, raw_ref=raw_ref, read_at=read_at)
              for item in as_list(data.get("items", []), "youtube items", raw_ref)]
     return Page(posts, text(data.get("nextPageToken")) or None)
@@ -90,10 +88,12 @@ class YoutubeScraper:
         max_pages: int = 5
         page_size: int = 100
 
-    def __init__(self, name: str, options: "YoutubeScraper.Options", http: HttpClient) -> None:
+    def __init__(self, name: str, options: "YoutubeScraper.Options", http: HttpClient, *,
+                 clock: Clock = wall_clock) -> None:
         if not (options.channel_ids or options.video_ids):
             raise ScrapeError(f"source {name!r}: set 'channel_ids' or 'video_ids'")
         self.name, self.options, self.http = name, options, http
+        self.clock = clock
         # Google APIs accept the key in a header, which keeps it out of logged URLs.
         self._auth = {"X-Goog-Api-Key": require_env(options.key_env, name, "YouTube Data API key")}
         self._base = options.base_url.rstrip("/")
@@ -116,7 +116,7 @@ class YoutubeScraper:
                                   thread_id=thread_id, raw_ref=f"{self._base}/comments")
         # comments.list has no time order, so every page is read and filtered by the mark.
         replies = read_new(load, thread_cursor(cursor), backfill_hours=self.options.backfill_hours,
-                           max_pages=self.options.max_pages, ordered=False, judge=lambda post: True)
+                           max_pages=self.options.max_pages, ordered=False, judge=lambda post: True, now=self.clock())
         return with_root(root, replies)
 
     def _fetch_target(self, target: str, cursor: dict[str, Any] | None) -> FetchResult:
@@ -132,7 +132,8 @@ class YoutubeScraper:
             if token:
                 params["pageToken"] = token
             return parse_comment_threads(self._get(url, params), source=self.name, raw_ref=url)
-        return read_new(load, cursor, backfill_hours=self.options.backfill_hours, max_pages=self.options.max_pages)
+        return read_new(load, cursor, backfill_hours=self.options.backfill_hours, max_pages=self.options.max_pages,
+                        now=self.clock())
 
     def _get(self, url: str, params: dict[str, Any]) -> Any:
         return self.http.get(url, params=params, headers=self._auth, conditional=False).json()

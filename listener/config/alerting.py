@@ -74,7 +74,9 @@ class Route(Strict):
     mentions: tuple[MentionId, ...] = ()  # Slack user ids (U…) or user-group ids (S…), pinged on escalation
     min_severity: Severity = "watch"
     escalation_channel: str | None = None  # also posted here when an incident reaches critical
-    digest_below: Severity | None = "high"  # severities below this go to the digest instead of a message
+    # Severities below this go to the digest instead of a message of their own. None (the default): every new
+    # incident gets its message at once, within one poll, scoring and dispatch pass of its first post.
+    digest_below: Severity | None = None
     digest_every: Literal["hourly", "daily"] = "hourly"
     quiet_hours: QuietHours | None = None
 

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from listener.config.alerting import AlertingConfig, TimeZoneName
 
@@ -77,6 +77,7 @@ class SourceConfig(Strict):
     schedule: Schedule = Schedule(every="5m")
     alert_on_backfill: bool = False  # the first run reads a backfill window; alert on it only if asked
     http: HttpSettings = HttpSettings()
+    reread_per_hour: int | None = Field(None, ge=1)  # this source's thread re-read budget; None: tracking's
     options: dict[str, Any] = {}
 
 
@@ -130,6 +131,32 @@ class SchedulerConfig(Strict):
         return value
 
 
+class TrackingConfig(Strict):
+    """How the thread tracker re-reads the threads of incidents (README "Thread tracking")."""
+
+    fastest: str = "2m"  # least time between two re-reads of one thread (a young or fast-growing one)
+    slowest: str = "2h"  # most time between two re-reads of an open incident's thread (a cold one)
+    requests_per_hour: int = Field(1200, ge=1)  # re-read requests per source per hour; listing polls come on top
+    closed_every: str = "1d"  # a closed incident's thread is still re-read this often...
+    closed_for: str = "7d"  # ...for this long after closing, so new activity reopens the incident
+
+    @field_validator("fastest", "slowest", "closed_every", "closed_for")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TrackingConfig":
+        if self.duration("fastest") > self.duration("slowest"):
+            raise ValueError("tracking.fastest must not be longer than tracking.slowest")
+        return self
+
+    def duration(self, key: str) -> timedelta:
+        """One of the duration keys as a timedelta."""
+        return parse_duration(getattr(self, key))
+
+
 class HealthConfig(Strict):
     failures_before_degraded: int = Field(3, ge=1)
     silence_factor: float = Field(6, gt=1)  # no new posts for this many schedule intervals -> degraded
@@ -150,6 +177,7 @@ class Config(Strict):
     slack: SlackConfig = SlackConfig()
     alerting: AlertingConfig = AlertingConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    tracking: TrackingConfig = TrackingConfig()
     health: HealthConfig = HealthConfig()
     metrics: MetricsConfig = MetricsConfig()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

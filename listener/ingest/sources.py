@@ -1,7 +1,8 @@
 """The ingest stage: run one source's scraper from its stored cursor and store what it found.
 
-Posts, engagement snapshots, the new cursor and the health counters are written in ONE transaction,
-so a crash either keeps all of a run or none of it: a restart neither duplicates nor skips.
+Posts, engagement snapshots, the new cursor, the cursors of the threads the run read (where the thread
+tracker goes on from) and the health counters are written in ONE transaction, so a crash either keeps all
+of a run or none of it: a restart neither duplicates nor skips.
 A failing source is logged, counted and retried on its next run; it never stops the other sources.
 """
 
@@ -19,7 +20,7 @@ from listener.ingest.health import HealthEvent
 from listener.shutdown import ShuttingDown
 from listener.store import Store
 from listener.store.posts_repo import insert_new_posts, record_snapshots
-from listener.store.sources_repo import source_state
+from listener.store.sources_repo import add_thread_cursors, source_state
 from scrapers.base import FetchResult, Post, ScrapeError
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,10 @@ def ingest_source(store: Store, source: SourceConfig, scraper: object, *, health
     return _record_success(store, source, fetched, first_run, health_config, clock, on_health, http)
 
 
-def store_thread_posts(store: Store, posts: list[Post], *, clock: Callable[[], datetime]) -> int:
+def store_thread_posts(session: Any, posts: list[Post], *, now: datetime) -> int:
     """Store what the thread tracker re-read: new comments, and snapshots of everything."""
-    with store.session() as session:
-        new = insert_new_posts(session, posts, now=clock(), backfill=False)
-        record_snapshots(session, posts)
+    new = insert_new_posts(session, posts, now=now, backfill=False)
+    record_snapshots(session, posts, now=now)
     return len(new)
 
 
@@ -72,7 +72,8 @@ def _record_success(store: Store, source: SourceConfig, fetched: FetchResult, fi
     with store.session() as session:
         backfill = first_run and not source.alert_on_backfill
         new = insert_new_posts(session, posts, now=now, backfill=backfill)
-        record_snapshots(session, posts)
+        record_snapshots(session, posts, now=now)
+        add_thread_cursors(session, source.name, fetched.threads, now)
         state = source_state(session, source.name, source.kind)
         state.cursor = fetched.cursor
         if http is not None:  # saved with the cursor they belong to

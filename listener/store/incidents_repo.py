@@ -95,6 +95,23 @@ def incidents_due_for_poll(session: Session, now: datetime) -> Sequence[Incident
     return session.scalars(query).all()
 
 
+def closed_incidents_since(session: Session, closed_since: datetime) -> Sequence[Incident]:
+    """Incidents closed at or after `closed_since` that nobody marked not relevant (the tracker still re-reads
+    their threads now and then, so new activity can reopen them)."""
+    query = (select(Incident).where(Incident.status == "closed", Incident.not_relevant.is_(False),
+                                    Incident.closed_at >= closed_since)
+             .order_by(Incident.closed_at, Incident.id))
+    return session.scalars(query).all()
+
+
+def comment_times(session: Session, source: str, thread_id: str, *, until: datetime) -> list[datetime]:
+    """When each stored comment (or reply) of the thread was posted, up to `until`, oldest first."""
+    query = (select(PostRow.posted_at).where(PostRow.source == source, PostRow.thread_id == thread_id,
+                                             PostRow.is_thread_start.is_(False), PostRow.posted_at <= until)
+             .order_by(PostRow.posted_at))
+    return list(session.scalars(query))
+
+
 def open_incidents_of_thread(session: Session, source: str, thread_id: str) -> Sequence[Incident]:
     query = select(Incident).where(Incident.source == source, Incident.thread_id == thread_id,
                                    Incident.status == "open")

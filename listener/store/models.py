@@ -55,7 +55,6 @@ class SourceState(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(50))
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
-    thread_cursors: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # thread id -> cursor
     http_validators: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # URL -> ETag/Last-Modified
     last_run_at: Mapped[datetime | None] = mapped_column(default=None)
     last_success_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -71,6 +70,27 @@ class SourceState(Base):
     degraded_since: Mapped[datetime | None] = mapped_column(default=None)
     degraded_reason: Mapped[str | None] = mapped_column(Text, default=None)
     degraded_notified_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ThreadCursor(Base):
+    """Where the next read of one thread goes on from (its scraper's cursor), one row per thread, so a re-read
+    reads and writes its own thread's row and nothing that grows with the number of tracked threads."""
+
+    __tablename__ = "thread_cursors"
+    __table_args__ = (Index("ix_thread_cursors_updated_at", "updated_at"),)
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    cursor: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
+class RereadBudget(Base):
+    """A source's re-read allowance: a token bucket of requests, refilled at `tracking.requests_per_hour`."""
+
+    __tablename__ = "reread_budgets"
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime]
 
 
 class PostRow(Base):

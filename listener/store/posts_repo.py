@@ -24,15 +24,18 @@ def insert_new_posts(session: Session, posts: Iterable[Post], *, now: datetime, 
     return rows
 
 
-def record_snapshots(session: Session, posts: Iterable[Post]) -> int:
-    """One engagement snapshot per post that carries any counter, so later stages can see growth."""
+def record_snapshots(session: Session, posts: Iterable[Post], *, now: datetime) -> int:
+    """One engagement snapshot per post that carries any counter, so later stages can see growth.
+
+    A post its scraper did not time (`read_at` None) was read at `now`, the listener's clock when the fetch
+    returned: growth is measured on one clock, the simulated one in a replay."""
     count = 0
     for post in posts:
         e = post.engagement
         if all(v is None for v in (e.comments, e.likes, e.shares, e.views, e.reactions)):
             continue
         session.add(Snapshot(source=post.source, thread_id=post.thread_id, external_id=post.external_id,
-                             read_at=post.read_at, comments=e.comments, likes=e.likes, shares=e.shares,
+                             read_at=post.read_at or now, comments=e.comments, likes=e.likes, shares=e.shares,
                              views=e.views, reactions=e.reactions))
         count += 1
     return count

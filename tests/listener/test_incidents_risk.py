@@ -1,14 +1,12 @@
-"""Risk is monotone and explains itself; growth reads snapshots; the tracker polls hot threads often."""
+"""Risk is monotone and explains itself; growth reads snapshots."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from pathlib import Path
 
 from listener.incidents.growth import Growth, thread_growth
 from listener.incidents.risk import assess
-from listener.ingest.tracker import ThreadTracker
 from sentiment.types import Verdict
 from tests.listener.test_incidents_world import World
 
@@ -61,26 +59,3 @@ def test_growth_rate_and_acceleration_from_snapshots(tmp_path: Path) -> None:
         growth = thread_growth(s, "pantip", "T1", world.clock())
     assert growth.comments_per_hour == 40 and growth.acceleration == 30
     assert growth.engagement == {"comments": 50, "reactions": 100}
-
-
-def test_tracker_polls_fast_while_growing_and_rarely_when_quiet(tmp_path: Path) -> None:
-    world = World(tmp_path)
-    world.snapshot(comments=0)
-    world.post(0.7, start=True)
-    tracker = ThreadTracker(world.clock)
-    with world.store.session() as s:
-        assert tracker.due(s) == [("pantip", "T1")]
-    assert tracker.interval(Growth(comments_per_hour=60)) == timedelta(minutes=5)
-    assert tracker.interval(Growth(comments_per_hour=0)) == timedelta(hours=2)
-    assert tracker.interval(Growth(), age=timedelta(minutes=10)) == timedelta(minutes=15)  # young thread
-
-    world.clock.advance(hours=1)
-    world.snapshot(comments=60)
-    with world.store.session() as s:
-        when = tracker.reschedule_thread(s, "pantip", "T1")
-    assert when == world.clock() + timedelta(minutes=5)
-    with world.store.session() as s:
-        assert tracker.due(s) == []
-    world.clock.advance(minutes=5)
-    with world.store.session() as s:
-        assert tracker.due(s) == [("pantip", "T1")]

@@ -51,7 +51,7 @@ def test_posts_are_stored_once_per_source_and_id(store: Store) -> None:
 def test_thai_text_and_aware_times_round_trip(store: Store) -> None:
     with store.session() as session:
         insert_new_posts(session, [_post("9", text="ร้องเรียน สคบ. 投诉 🙏")], now=NOW, backfill=True)
-        record_snapshots(session, [_post("9")])
+        record_snapshots(session, [_post("9")], now=NOW)
     with store.session() as session:
         row = posts_to_score(session, 1)[0]
         assert row.text == "ร้องเรียน สคบ. 投诉 🙏"

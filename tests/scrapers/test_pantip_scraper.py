@@ -124,7 +124,7 @@ def test_topics_with_comments(fixture_server: FixtureServer) -> None:
     comments = [p for p in result.posts if p.thread_id == "43500102" and not p.is_thread_start]
     assert len(comments) == 9 and comments[5].external_id == "43500102#5.1"
     assert comments[0].url == f"{fixture_server.base_url}/topic/43500102/comment1"
-    assert result.cursor["topics"]["43500102"] == {"comments": 8, "replies": {"5": 1}}
+    assert result.threads["43500102"] == {"comments": 8, "replies": {"5": 1}, "reads": 0, "sweep": 0}
     call = fixture_server.requests_to("/forum/topic/render_comments")[0]
     assert call.param("tid") == "43500105" and call.headers["referer"].endswith("/topic/43500105")
 
@@ -143,7 +143,7 @@ def test_fetch_thread_reads_only_new_comments(fixture_server: FixtureServer) -> 
     assert result.posts[0].is_thread_start and result.posts[0].engagement.comments == 8
     assert [p.external_id for p in result.posts[1:]] == [
         "43500105#5", "43500105#5.1", "43500105#6", "43500105#7", "43500105#8"]
-    assert result.cursor == {"comments": 8, "replies": {"5": 1}}
+    assert result.cursor == {"comments": 8, "replies": {"5": 1}, "reads": 1, "sweep": 0}
     assert fixture_server.requests_to("/forum/topic/render_comments")[0].param("param") == ""
 
 

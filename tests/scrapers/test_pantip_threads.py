@@ -63,14 +63,14 @@ def test_fetch_reads_replies_beyond_the_five_inline(fixture_server: FixtureServe
     call = fixture_server.requests_to(REPLYS)[0]
     assert (call.param("cid"), call.param("last"), call.param("c")) == ("90000005", "5", "7")
     assert call.headers["x-requested-with"] == "XMLHttpRequest"
-    assert result.cursor["topics"][TID] == {"comments": 5, "replies": {"5": 7}}
+    assert result.threads[TID] == {"comments": 5, "replies": {"5": 7}, "reads": 0, "sweep": 0}
 
 
 def test_reply_requests_are_bounded_per_run(fixture_server: FixtureServer) -> None:
     serve_topic(fixture_server, [comment(5, replies=7)])
     first = scraper(fixture_server, max_reply_requests=0).fetch_thread(TID, None)
     assert ids(first.posts)[-1] == f"{TID}#5.5" and fixture_server.requests_to(REPLYS) == []
-    assert first.cursor == {"comments": 5, "replies": {"5": 5}}
+    assert first.cursor == {"comments": 5, "replies": {"5": 5}, "reads": 1, "sweep": 0}
     # The next read asks for what the budget left out, and returns only that.
     rest = scraper(fixture_server).fetch_thread(TID, json.loads(json.dumps(first.cursor)))
     assert ids(rest.posts) == [TID, f"{TID}#5.6", f"{TID}#5.7"]
@@ -88,7 +88,7 @@ def test_fetch_thread_returns_new_comments_and_new_replies_to_old_comments(fixtu
                                                         "lnext": False}), query={"cid": "90000005", "last": "7"})
     second = scraper(fixture_server).fetch_thread(TID, saved)
     assert ids(second.posts) == [TID, f"{TID}#3.1", f"{TID}#3.2", f"{TID}#9", f"{TID}#5.8"]
-    assert second.cursor == {"comments": 9, "replies": {"3": 2, "5": 8}}
+    assert second.cursor == {"comments": 9, "replies": {"3": 2, "5": 8}, "reads": 2, "sweep": 0}
     third = scraper(fixture_server).fetch_thread(TID, json.loads(json.dumps(second.cursor)))
     assert ids(third.posts) == [TID]
 
@@ -117,9 +117,9 @@ def test_comment_paging_keeps_progress_per_page(fixture_server: FixtureServer) -
     before = len(fixture_server.requests_to(COMMENTS))
     healed = scraper(fixture_server).fetch_thread(TID, json.loads(json.dumps(broken.cursor)))
     assert ids(healed.posts)[1:] == [f"{TID}#{n}" for n in range(201, 251)] and healed.errors == []
-    # It starts at page 3, then revisits pages 2 and 1 for new replies within the page budget.
+    # It starts at page 3; earlier pages are revisited for new replies only every `reply_sweep_every` reads.
     asked = [r.param("param") for r in fixture_server.requests_to(COMMENTS)[before:]]
-    assert asked == ["page3", "page2", ""]
+    assert asked == ["page3"]
 
 
 def test_page_budget_stops_and_the_next_read_continues(fixture_server: FixtureServer) -> None:
