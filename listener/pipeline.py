@@ -108,7 +108,7 @@ class Pipeline:
 
     def housekeeping(self) -> None:
         with self.parts.store.session() as session:
-            self.engine.close_quiet(session)
+            self.engine.close_quiet(session, self._watchlists())
         self.dispatcher.flush_digests(self.parts.store.session)
         self._daily_summaries()
 
