@@ -92,11 +92,14 @@ class IncidentEngine:
             incident.driver_post_id, driver = post.id, own
         driver = driver or own  # the driver's verdict row is gone (pruned): the newest post stands in
         incident.last_activity_at = now
-        risky = (counts and not post.is_thread_start and self._tier(own, watchlist, outlook) is not None
+        # a comment is risky by what it says: the thread's growth already drives the card, and must not make
+        # "works fine for me" under a busy complaint look like one
+        alone = assess(verdict, watchlist.priority, Growth(), {})
+        risky = (counts and not post.is_thread_start and self._tier(alone, watchlist, _Outlook(Growth())) is not None
                  and not outbox_repo.key_exists(session, comment_key(incident.id, post.id)))
         observation = self._observation(driver, watchlist, outlook, incident)
         self._apply(session, incident, watchlist, observation, now,
-                    RiskyComment(post, own.score, own.reason) if risky else None)
+                    RiskyComment(post, alone.score, alone.reason) if risky else None)
         return incident
 
     def refresh(self, session: Any, incident: Incident, watchlist: WatchlistLike) -> Incident:
