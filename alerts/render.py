@@ -130,6 +130,8 @@ def _card_fields(alert: Alert) -> list[dict[str, object]]:
     ]
     if alert.sentiment:
         fields.insert(4, _field("Sentiment", M.escape(alert.sentiment)))
+    if alert.forecast:
+        fields.append(_field("Forecast", M.escape(alert.forecast)))
     return fields
 
 

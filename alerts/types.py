@@ -21,6 +21,7 @@ class Alert:
     sentiment: str = ""
     engagement: dict[str, int] = field(default_factory=dict)  # comments, likes, shares, views, reactions
     growth: dict[str, float] = field(default_factory=dict)  # comments_per_hour, reactions_per_hour, acceleration
+    forecast: str = ""  # the spread forecast in one line, e.g. "≈140 comments in 24 h, now 12, rising"
     channel: str = ""
     mentions: tuple[str, ...] = ()  # Slack user ids "U…" or user-group ids "S…" to ping
     message_ts: str | None = None  # set for "update": the message to edit in place

@@ -128,7 +128,7 @@ class Pipeline:
 
     def housekeeping(self) -> None:
         with self.parts.store.session() as session:
-            self.engine.close_quiet(session)
+            self.engine.close_quiet(session, self._watchlists())
             sources_repo.forget_thread_cursors(session, self.tracker.forget_before(self.parts.clock()))
         self.dispatcher.flush_digests(self.parts.store.session)
         self._daily_summaries()

@@ -1,6 +1,6 @@
-"""Typed config for alert routing: severity tiers, routes (channel, mentions, quiet hours, digest) and
-the dispatcher's delivery knobs. Read from the `alerting:` section of config.yaml and from each
-watchlist's `route:` and `tiers:` keys.
+"""Typed config for alert routing: severity tiers, routes (channel, mentions, quiet hours, digest, comment
+replies), the spread rule and the dispatcher's delivery knobs. Read from the `alerting:` section of config.yaml
+and from each watchlist's `route:`, `tiers:` and `spread:` keys.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alerts.mrkdwn import is_mention_id
 
@@ -61,6 +61,29 @@ class Tiers(Strict):
         return None
 
 
+class Spread(Strict):
+    """When a predicted spread matters: while the forecast says the thread will pass `comments` comments
+    within `within` of its start, its incident is at least `tier` (escalating and pinging like any rise)."""
+
+    comments: int = Field(100, ge=1)
+    within: str = "72h"  # the horizon the shipped forecast rule was chosen for (fit_forecast: 100 within 72 h)
+    tier: Severity = "high"
+
+    @field_validator("within")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from listener.config.schema import parse_duration  # schema imports this module
+
+        if parse_duration(value).total_seconds() <= 0:
+            raise ValueError("within must be a positive duration, e.g. 24h")
+        return value
+
+    def horizon_s(self) -> float:
+        from listener.config.schema import parse_duration
+
+        return parse_duration(self.within).total_seconds()
+
+
 class QuietHours(Strict):
     start: time
     end: time
@@ -79,6 +102,9 @@ class Route(Strict):
     digest_below: Severity | None = None
     digest_every: Literal["hourly", "daily"] = "hourly"
     quiet_hours: QuietHours | None = None
+    # risky comments told one by one in an incident's Slack thread; the rest are summarised (null: no cap)
+    comment_replies: int | None = Field(5, ge=0)
+    comment_summary_minutes: float = Field(60, gt=0)  # least time between two summaries of the rest
 
 
 class AlertingConfig(Strict):
@@ -86,6 +112,9 @@ class AlertingConfig(Strict):
     ops_channel: str = "#social-listening-ops"
     default_tiers: Tiers = Tiers()
     default_route: Route = Route()
+    default_spread: Spread | None = Spread()  # for watchlists without their own `spread` (null: none)
+    tier_hysteresis: float = Field(0.05, ge=0, le=0.5)  # how far below a tier's threshold the risk must fall to leave it
+    tier_memory_hours: float = Field(6, ge=0)  # a tier announced is not announced again if reached again within this
     cooldown_minutes: float = Field(10, ge=0)  # least time between two updates of one incident's message
     channel_budget_per_hour: int = Field(30, ge=1)  # most new messages per channel per hour; overflow -> digest
     close_after_quiet_hours: float = Field(48, gt=0)

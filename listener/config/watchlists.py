@@ -3,7 +3,8 @@
 Reads the `watchlists:` list of a watchlist file (or of config.yaml, inline). Keys of one watchlist: `name`,
 `description`, `enabled`, `priority`, `terms`, `exclude`, `query`, `sources`, `min_complaint`, `route`
 (an alerting `Route`; unset: `alerting.default_route`), `tiers` (an alerting `Tiers`; unset:
-`alerting.default_tiers`) and `cues`.
+`alerting.default_tiers`), `spread` (an alerting `Spread`, or null for none; unset: `alerting.default_spread`)
+and `cues`.
 `terms`, `exclude` and `cues` are either a flat list or lists per language: `th`, `en`, `zh`, `any`.
 The language keys only organise the file; how a term is matched follows from its script
 (see `listener.triage.matching`).
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 
-from listener.config.alerting import AlertingConfig, Route, Strict, Tiers
+from listener.config.alerting import AlertingConfig, Route, Spread, Strict, Tiers
 from listener.config.yamlio import KeyPath, LocatedYaml, dotted
 from listener.errors import ConfigError
 from listener.triage.matching import compile_term
@@ -66,6 +67,7 @@ class Watchlist(Strict):
     min_complaint: float = Field(0.0, ge=0, le=1)  # below this complaint probability (and no cue): no alert
     route: Route = Route()
     tiers: Tiers = Tiers()
+    spread: Spread | None = Spread()  # when the growth forecast alone lifts an incident's tier
     cues: Terms = Terms()  # extra escalation phrases for this topic, on top of the model's own
 
     @field_validator("query")
@@ -125,7 +127,7 @@ def _key_path(loc: KeyPath, prefix: KeyPath) -> KeyPath:
 
 
 def with_alerting_defaults(watchlist: Watchlist, alerting: AlertingConfig | None) -> Watchlist:
-    """Fill `route` and `tiers` the file leaves out from the `alerting:` section of config.yaml."""
+    """Fill `route`, `tiers` and `spread` the file leaves out from the `alerting:` section of config.yaml."""
     if alerting is None:
         return watchlist
     update: dict[str, Any] = {}
@@ -133,6 +135,8 @@ def with_alerting_defaults(watchlist: Watchlist, alerting: AlertingConfig | None
         update["route"] = alerting.default_route
     if "tiers" not in watchlist.model_fields_set:
         update["tiers"] = alerting.default_tiers
+    if "spread" not in watchlist.model_fields_set:
+        update["spread"] = alerting.default_spread
     return watchlist.model_copy(update=update) if update else watchlist
 
 

@@ -1,8 +1,10 @@
 """What an incident change deserves in Slack, written to the outbox: the first message (or a digest line),
-in-place edits under the cooldown, thread replies for new risky comments, escalations with mentions.
+in-place edits under the cooldown, thread replies for new risky comments (capped, the rest summarised),
+escalations with mentions — one per real rise, as the engine decides (see `tiers.py`).
 
 Reads config keys `alerting.cooldown_minutes` and each route's `mentions`, `escalation_channel`,
-`digest_below`, `digest_every` and `quiet_hours`.
+`digest_below`, `digest_every`, `quiet_hours`, `comment_replies` and `comment_summary_minutes`. An incident that
+opens (or is first announced) at critical, or rises to it, is also posted to `escalation_channel`.
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ from typing import Any
 
 from alerts.privacy import masked_excerpt
 from alerts.types import Alert
-from listener.config.alerting import SEVERITY_ORDER, AlertingConfig, Route
-from listener.incidents.growth import Growth
+from listener.config.alerting import AlertingConfig, Route
 from listener.delivery.outbox import alert_key, enqueue, replace_payload
+from listener.incidents.comments import RiskyComment, Summary, due_summary, tell_or_hold
+from listener.incidents.growth import Growth
+from listener.incidents.tiers import highest, rank
 from listener.store import outbox_repo
-from listener.store.models import Incident, PostRow
+from listener.store.models import Incident
 
-
-def rank(severity: str | None) -> int:
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else -1
+__all__ = ["AlertPlanner", "RiskyComment", "comment_key", "incident_alert", "rank", "route_opts"]
 
 
 def route_opts(route: Route) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def incident_alert(incident: Incident, kind: str, growth: Growth, **extra: Any) 
                   reason=reason, watchlist=incident.watchlist, severity=incident.severity,
                   sentiment=incident.sentiment, engagement=dict(growth.engagement), growth=growth.as_dict(),
                   channel=incident.channel or "", source=incident.source,
-                  posted_at=incident.opened_at.isoformat())
+                  posted_at=incident.opened_at.isoformat(), forecast=(incident.forecast or {}).get("line", ""))
     return replace(alert, **extra) if extra else alert
 
 
@@ -58,7 +60,10 @@ class AlertPlanner:
             self._digest_line(session, incident, route, growth, now)
 
     def changed(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime, *,
-                before: str | None, reopened: bool, comment: PostRow | None, changed: bool = True) -> None:
+                before: str | None, reopened: bool, comment: RiskyComment | None, changed: bool = True,
+                rise: bool = False) -> None:
+        """Tell Slack about a change; `rise` (decided by the engine) is an up-move worth pinging for, while
+        an up-move that is not (back to a tier announced a moment ago) only edits the card at once."""
         muted = incident.snoozed_until is not None and now < incident.snoozed_until
         if incident.announced_at is None:  # so far only a digest line
             if self._worth_a_message(incident, route) and not muted:
@@ -71,14 +76,27 @@ class AlertPlanner:
             self.update(session, incident, growth, now, immediate=up or reopened, route=route)
         if muted:
             return  # snoozed: the message stays current, nobody is pinged
-        opts = route_opts(route)
-        if comment is not None or reopened:
-            reason = f"reopened: {incident.reason}" if reopened else incident.reason
-            reply = incident_alert(incident, "reply", growth, reason=reason, **_comment_fields(comment, self.alerting.mask_personal_data))
-            key = comment_key(incident.id, comment.id) if comment else alert_key(incident.id, incident.revision, "reply")
-            enqueue(session, reply, key=key, now=now, route_opts=opts)
-        if up and not reopened:
+        if reopened:  # one reply says so, with the comment that reopened it when there is one
+            fields = _comment_fields(comment.post, self.alerting.mask_personal_data) if comment else {}
+            reason = f"reopened: {comment.reason if comment else incident.reason}"
+            key = comment_key(incident.id, comment.post.id) if comment else alert_key(incident.id, incident.revision,
+                                                                                        "reply")
+            enqueue(session, incident_alert(incident, "reply", growth, reason=reason, **fields), key=key, now=now,
+                    route_opts=route_opts(route))
+        elif comment is not None and tell_or_hold(incident, route, comment, now):
+            self._comment_reply(session, incident, route, growth, now, comment)
+        self.summarise(session, incident, route, growth, now)
+        if rise and not reopened:
             self._escalate(session, incident, route, growth, now, before or "")
+
+    def summarise(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime, *,
+                  closing: bool = False) -> None:
+        """Post the summary of the risky comments held past the cap, when one is due."""
+        summary = due_summary(incident, route, now, closing=closing)
+        if summary is not None:
+            reply = incident_alert(incident, "reply", growth, **_summary_fields(summary))
+            enqueue(session, reply, key=f"incident:{incident.id}:comments:summary{summary.number}", now=now,
+                    route_opts=route_opts(route))
 
     def update(self, session: Any, incident: Incident, growth: Growth, now: datetime, *, immediate: bool,
                route: Route | None = None) -> None:
@@ -108,12 +126,16 @@ class AlertPlanner:
         mentions = route.mentions if rank(incident.severity) >= rank("high") else ()
         alert = incident_alert(incident, "new", growth, mentions=tuple(mentions))
         if enqueue(session, alert, key=alert_key(incident.id, incident.revision, "new"), now=now,
-                   route_opts=route_opts(route)) is not None:
-            incident.announced_at = now
-            if fresh:
-                return  # opened just now: it has no digest line to retire, so spare the query
-            for line in outbox_repo.rows_with_status(session, "digest", incident_id=incident.id):
-                line.status = "superseded"  # it has its own message now
+                   route_opts=route_opts(route)) is None:
+            return
+        incident.announced_at = now
+        self._announced(incident, now)
+        if incident.severity == "critical":
+            self._to_escalation_channel(session, incident, route, growth, now, alert)
+        if fresh:
+            return  # opened just now: it has no digest line to retire, so spare the query
+        for line in outbox_repo.rows_with_status(session, "digest", incident_id=incident.id):
+            line.status = "superseded"  # it has its own message now
 
     def _digest_line(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime) -> None:
         alert = incident_alert(incident, "new", growth)
@@ -124,19 +146,37 @@ class AlertPlanner:
         else:
             enqueue(session, alert, key=key, now=now, status="digest", route_opts=route_opts(route))
 
+    def _comment_reply(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime,
+                       comment: RiskyComment) -> None:
+        # the comment's own risk and why, not its incident's: it may be milder than what drives the card
+        reply = incident_alert(incident, "reply", growth, risk=comment.risk, reason=comment.reason,
+                               **_comment_fields(comment.post, self.alerting.mask_personal_data))
+        enqueue(session, reply, key=comment_key(incident.id, comment.post.id), now=now, route_opts=route_opts(route))
+
     def _escalate(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime,
                   before: str) -> None:
         # once someone acknowledged, escalations still show in the thread but stop pinging people
         mentions = () if incident.acked_by else tuple(route.mentions)
-        opts = route_opts(route)
         reply = incident_alert(incident, "escalation", growth, mentions=mentions, previous_severity=before)
         enqueue(session, reply, key=alert_key(incident.id, incident.revision, "escalation"), now=now,
-                route_opts=opts)
-        if incident.severity == "critical" and route.escalation_channel:
-            post = replace(reply, channel=route.escalation_channel, mentions=tuple(route.mentions))
-            enqueue(session, post, key=alert_key(incident.id, incident.revision, "escalation",
-                                                 route.escalation_channel), now=now,
-                    route_opts={**opts, "top_level": True})
+                route_opts=route_opts(route))
+        self._announced(incident, now)
+        if incident.severity == "critical":
+            self._to_escalation_channel(session, incident, route, growth, now, reply)
+
+    def _to_escalation_channel(self, session: Any, incident: Incident, route: Route, growth: Growth,
+                               now: datetime, alert: Alert) -> None:
+        """A top-level post in the route's escalation channel (an "escalation", so it never becomes the
+        incident's own message)."""
+        if not route.escalation_channel:
+            return
+        post = replace(alert, kind="escalation", channel=route.escalation_channel, mentions=tuple(route.mentions))
+        enqueue(session, post, key=alert_key(incident.id, incident.revision, "escalation", route.escalation_channel),
+                now=now, route_opts={**route_opts(route), "top_level": True})
+
+    def _announced(self, incident: Incident, now: datetime) -> None:
+        incident.announced_severity = highest(incident.announced_severity, incident.severity)
+        incident.announced_tier_at = now
 
 
 def comment_key(incident_id: int, post_id: int) -> str:
@@ -144,7 +184,13 @@ def comment_key(incident_id: int, post_id: int) -> str:
     return f"incident:{incident_id}:post{post_id}:comment"
 
 
-def _comment_fields(comment: PostRow | None, mask: bool) -> dict[str, Any]:
-    if comment is None:
-        return {}
-    return {"excerpt": masked_excerpt(comment.text, 400, mask), "url": comment.url or "", "posted_at": comment.posted_at.isoformat()}
+def _comment_fields(comment: Any, mask: bool) -> dict[str, Any]:
+    """The comment's excerpt (masked before the cut), link and time for a thread reply."""
+    return {"excerpt": masked_excerpt(comment.text, 400, mask), "url": comment.url or "",
+            "posted_at": comment.posted_at.isoformat()}
+
+
+def _summary_fields(summary: Summary) -> dict[str, Any]:
+    top = summary.top[0] if summary.top else {}
+    return {"excerpt": summary.excerpt(), "url": top.get("url", ""), "risk": float(top.get("risk", 0.0)),
+            "reason": f"{summary.count} more risky comments since the last one told; the top {len(summary.top)} by risk"}

@@ -5,11 +5,19 @@ any input never lowers it (monotone), which keeps alerts explainable:
 
 1. content = 1 - (1 - 0.7·complaint)(1 - 0.3·negative)(1 - cue)   where cue = 1 - 0.75^(number of cues)
    (a noisy-OR: each kind of evidence can raise the score, none can lower it)
-2. amplification a = 1 - (1 - 0.4·reach)(1 - 0.7·speed), both in 0..1 on log scales
-   (reach: 1,000 engagements ≈ 1; speed: 100 comments/hour ≈ 1, or a sharp acceleration)
-3. score = content + a·content·(1 - content)
-   (growth pushes an existing complaint up, but a loud thread with no complaint in it stays low)
+2. amplification a = 1 - (1 - 0.4·reach)(1 - speed), both in 0..1 on log scales
+   (reach: 1,000 engagements ≈ 1; speed: 100 comments/hour ≈ 1, or as sharp an acceleration); speed alone
+   can reach 1, accumulated reach alone 0.4
+3. growth multiplies the odds of the content: odds(score) = odds(content) · GROWTH_ODDS^(a·g), where the gate
+   g = clamp((content - 0.1) / 0.3, 0, 1) keeps a loud thread with no complaint in it where its text puts it
+   and gives growth its full weight from content 0.4 up
 4. priority p multiplies the odds: score' = p·s / (p·s + 1 - s); p = 1 leaves it unchanged.
+
+What growth alone may reach (GROWTH_ODDS = 8): at full speed (≈100 comments/hour) a text at the default watch
+tier (content 0.45) reaches 0.87, critical under the default tiers (0.45 / 0.65 / 0.85); a text just under
+watch (0.40) reaches 0.84, high; one with almost no complaint in it (content ≤ 0.1) is not lifted at all.
+10 comments/hour lift watch (0.45) to 0.71 (high), 30 to 0.79. So growth can take a complaint two tiers up,
+never make a complaint out of noise. The spread forecast acts on the tier, not here (see `tiers.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from listener.incidents.growth import Growth
 from sentiment.types import Verdict
 
 NEGATIVE_PREFIXES = ("neg",)  # model labels are configurable; "negative", "neg", "NEGATIVE" all count
+GROWTH_ODDS = 8.0  # the most growth multiplies a complaint's odds by: watch -> critical (x6.9) fits, with room
+GATE_FROM, GATE_FULL = 0.1, 0.4  # content below GATE_FROM gets no lift; from GATE_FULL up, the full lift
 
 
 @dataclass(frozen=True)
@@ -36,8 +46,7 @@ def assess(verdict: Verdict, priority: float, growth: Growth, engagement: Any) -
     negative = negative_probability(verdict.probs)
     content = content_score(verdict.complaint, negative, len(verdict.cues))
     eng = _engagement_dict(engagement)
-    a = 1 - (1 - 0.4 * reach_score(eng)) * (1 - 0.7 * speed_score(growth))
-    score = content + a * content * (1 - content)
+    score = amplified(content, amplification(reach_score(eng), speed_score(growth)))
     score = _apply_priority(score, priority)
     return RiskAssessment(round(min(1.0, max(0.0, score)), 4), explain(verdict, negative, growth, eng, priority),
                           round(content, 4))
@@ -46,6 +55,21 @@ def assess(verdict: Verdict, priority: float, growth: Growth, engagement: Any) -
 def content_score(complaint: float, negative: float, cues: int) -> float:
     cue = 1 - 0.75 ** max(0, cues)
     return 1 - (1 - 0.7 * _unit(complaint)) * (1 - 0.3 * _unit(negative)) * (1 - cue)
+
+
+def amplification(reach: float, speed: float) -> float:
+    """0..1: how much the thread's audience and pace amplify what its text says."""
+    return 1 - (1 - 0.4 * _unit(reach)) * (1 - _unit(speed))
+
+
+def amplified(content: float, a: float) -> float:
+    """The content score with its odds multiplied by up to GROWTH_ODDS, gated by how much complaint it holds."""
+    content = _unit(content)
+    if content >= 1 or content <= 0:
+        return content
+    gate = _unit((content - GATE_FROM) / (GATE_FULL - GATE_FROM))
+    odds = content / (1 - content) * GROWTH_ODDS ** (_unit(a) * gate)
+    return odds / (1 + odds)
 
 
 def reach_score(eng: Mapping[str, int]) -> float:

@@ -56,6 +56,44 @@ def incidents_of_threads(session: Session, threads: Iterable[tuple[str, str]]) -
     return found
 
 
+def thread_starts(session: Session, threads: Iterable[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
+    """When each thread's topic was posted, for the (source, thread_id)s whose topic is stored."""
+    found: dict[tuple[str, str], datetime] = {}
+    for source, ids in _by_source(threads):
+        query = select(PostRow.thread_id, func.min(PostRow.posted_at)).where(
+            PostRow.source == source, PostRow.thread_id.in_(ids), PostRow.is_thread_start.is_(True)
+        ).group_by(PostRow.thread_id)
+        found.update(((source, thread_id), posted_at) for thread_id, posted_at in session.execute(query))
+    return found
+
+
+def comment_times(session: Session, threads: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[datetime]]:
+    """When each comment (and reply) of each thread was posted, oldest first: what a forecast is made from."""
+    found: dict[tuple[str, str], list[datetime]] = {key: [] for key in set(threads)}
+    for source, ids in _by_source(found):
+        query = (select(PostRow.thread_id, PostRow.posted_at)
+                 .where(PostRow.source == source, PostRow.thread_id.in_(ids), PostRow.is_thread_start.is_(False))
+                 .order_by(PostRow.posted_at))
+        for thread_id, posted_at in session.execute(query):
+            found[(source, thread_id)].append(posted_at)
+    return found
+
+
+def match_cues(session: Session, post_id: int, watchlist: str) -> list[str]:
+    """The watchlist's own cues found in a post when it was matched (the model's cues are in its verdict)."""
+    query = select(MatchRow.cues).where(MatchRow.post_id == post_id, MatchRow.watchlist == watchlist)
+    return list(session.scalar(query) or [])
+
+
+def _by_source(threads: Iterable[tuple[str, str]], chunk: int = 500) -> Iterable[tuple[str, list[str]]]:
+    """(source, up to `chunk` thread ids) groups, so every IN list stays under the backends' parameter limits."""
+    wanted = sorted(set(threads))
+    for source in sorted({source for source, _ in wanted}):
+        ids = [thread_id for s, thread_id in wanted if s == source]
+        for start in range(0, len(ids), chunk):
+            yield source, ids[start:start + chunk]
+
+
 def lock_thread(session: Session, source: str, thread_id: str) -> None:
     """On PostgreSQL, hold a lock on one thread's incident decisions until this transaction ends.
 

@@ -204,6 +204,15 @@ class Incident(Base):
     announced_at: Mapped[datetime | None] = mapped_column(default=None)  # a "new" message was enqueued
     time_to_ack_s: Mapped[float | None] = mapped_column(Float, default=None)
     snoozed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    # the highest tier the channel was told about, and when the incident last stood at it: a rise back to a tier
+    # already announced is only news again after `alerting.tier_memory_hours` away from it
+    announced_severity: Mapped[str | None] = mapped_column(String(20), default=None)
+    announced_tier_at: Mapped[datetime | None] = mapped_column(default=None)
+    # risky comments told one by one, and those held for the next summary: {"told", "held", "top", "through",
+    # "summaries", "summarised_at"} (see listener/incidents/comments.py)
+    comment_tally: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # the latest growth forecast shown on the card: {"expected", "low", "high", "now", "horizon_s", "trend", ...}
+    forecast: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class OutboxRow(Base):

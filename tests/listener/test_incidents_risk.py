@@ -5,6 +5,9 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
+
+from listener.config.alerting import Tiers
 from listener.incidents.growth import Growth, thread_growth
 from listener.incidents.risk import assess
 from sentiment.types import Verdict
@@ -59,3 +62,25 @@ def test_growth_rate_and_acceleration_from_snapshots(tmp_path: Path) -> None:
         growth = thread_growth(s, "pantip", "T1", world.clock())
     assert growth.comments_per_hour == 40 and growth.acceleration == 30
     assert growth.engagement == {"comments": 50, "reactions": 100}
+
+
+def _content_at(target: float) -> Verdict:
+    """A verdict whose text alone scores `target` (complaint only, no negativity or cues)."""
+    return _verdict(target / 0.7, 0.0)
+
+
+def test_growth_alone_lifts_a_watch_level_complaint_to_critical() -> None:
+    tiers = Tiers()  # the defaults: watch 0.45, high 0.65, critical 0.85
+    text = _content_at(tiers.watch)
+    calm = assess(text, 1.0, Growth(), {})
+    assert tiers.severity_of(calm.score) == "watch"
+    assert tiers.severity_of(assess(text, 1.0, Growth(comments_per_hour=10), {}).score) == "high"
+    assert tiers.severity_of(assess(text, 1.0, Growth(comments_per_hour=100), {}).score) == "critical"
+    below_watch = _content_at(0.40)
+    assert tiers.severity_of(assess(below_watch, 1.0, Growth(comments_per_hour=500), {}).score) == "high"
+
+
+def test_growth_never_makes_a_complaint_out_of_noise() -> None:
+    noise = _content_at(0.08)
+    growth = Growth(comments_per_hour=1000, acceleration=1000)
+    assert assess(noise, 1.0, growth, {"comments": 100_000, "shares": 10_000}).score == pytest.approx(0.08, abs=1e-3)

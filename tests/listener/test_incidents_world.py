@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from alerts.types import Alert, Delivery
-from listener.config.alerting import AlertingConfig, Route, Tiers
+from listener.config.alerting import AlertingConfig, Route, Spread, Tiers
 from listener.delivery.dispatcher import Dispatcher
 from listener.incidents.engine import IncidentEngine
 from listener.store import Store, incidents_repo, outbox_repo
@@ -38,6 +38,7 @@ class Wl:
     route: Route = field(default_factory=lambda: Route(channel="#care", mentions=("U0ONCALL",), digest_below=None))
     tiers: Tiers = field(default_factory=Tiers)
     min_complaint: float = 0.3
+    spread: Spread | None = None
 
 
 class RecordingNotifier:
