@@ -7,7 +7,7 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from listener.store.models import SourceState
+from listener.store.models import RejectedPost, SourceState
 
 
 def source_state(session: Session, name: str, kind: str) -> SourceState:
@@ -22,3 +22,9 @@ def source_state(session: Session, name: str, kind: str) -> SourceState:
 
 def all_states(session: Session) -> Sequence[SourceState]:
     return session.scalars(select(SourceState).order_by(SourceState.name)).all()
+
+
+def recent_rejections(session: Session, limit: int) -> Sequence[RejectedPost]:
+    """The posts set aside most recently, newest first."""
+    return session.scalars(select(RejectedPost).order_by(RejectedPost.rejected_at.desc(), RejectedPost.id.desc())
+                           .limit(limit)).all()
