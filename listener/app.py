@@ -139,7 +139,7 @@ def build_http(defaults: HttpSettings, override: HttpSettings) -> Any:
     from listener import shutdown
 
     settings = {**defaults.model_dump(exclude_none=True), **override.model_dump(exclude_none=True)}
-    return HttpClient(HttpPolicy(**settings), sleep=shutdown.sleep)
+    return HttpClient(HttpPolicy(**settings), sleep=shutdown.sleep, stopping=shutdown.STOPPING.is_set)
 
 
 def _with_watchlist_queries(source: SourceConfig, options: Any, watchlists: Any) -> Any:

@@ -104,7 +104,8 @@ def _once(args: argparse.Namespace) -> int:
     report = _pipeline(args).run_once()
     failed = [r for r in report.ingested if r.error]
     for result in report.ingested:
-        state = f"error: {result.error}" if result.error else f"{result.fetched} fetched, {result.new} new"
+        state = f"error: {result.error}" if result.error else f"{result.fetched} fetched, {result.new} new" + (
+            f", {result.rejected} set aside (see fangsiang status)" if result.rejected else "")
         print(f"source {result.source}: {state}")
     print(f"scored {report.scored}, evaluated {report.evaluated}, dispatched: {report.dispatched}")
     return 1 if failed and len(failed) == len(report.ingested) else 0

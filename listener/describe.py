@@ -59,14 +59,29 @@ def describe_health(store: Any) -> str:
         states = all_states(session)
         if not states:
             return "no source has run yet"
-        rows = [f"{'source':30} {'state':10} {'last success':20} {'fails':>5} {'posts':>7}"]
+        rows = [f"{'source':30} {'state':10} {'last success':20} {'fails':>5} {'posts':>7} {'set aside':>9}"]
         for s in states:
             state = "DEGRADED" if s.degraded_since else "ok"
             last = f"{s.last_success_at:%Y-%m-%d %H:%M}" if s.last_success_at else "never"
-            rows.append(f"{s.name:30} {state:10} {last:20} {s.consecutive_failures:5d} {s.posts_total:7d}")
+            rows.append(f"{s.name:30} {state:10} {last:20} {s.consecutive_failures:5d} {s.posts_total:7d}"
+                        f" {s.rejected_total or 0:9d}")
             if s.degraded_reason:
                 rows.append(f"    {s.degraded_reason}")
+            elif s.consecutive_failures:
+                rows.append(f"    last error: {s.last_error}")
+        rows.extend(_last_rejections(session))
     return "\n".join(rows)
+
+
+def _last_rejections(session: Any, limit: int = 5) -> list[str]:
+    """The newest posts set aside (`rejected_posts`), so an operator sees what was not stored and why."""
+    from listener.store.sources_repo import recent_rejections
+
+    found = recent_rejections(session, limit)
+    if not found:
+        return []
+    return ["", "posts set aside (newest first):"] + [
+        f"  {r.rejected_at:%Y-%m-%d %H:%M} {r.source} {r.external_id[:60]}: {r.reason[:160]}" for r in found]
 
 
 def _mask_url(url: str) -> str:

@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry()
 POSTS_INGESTED = Counter("fangsiang_posts_ingested_total", "New posts stored", ["source"], registry=REGISTRY)
+POSTS_REJECTED = Counter("fangsiang_posts_rejected_total", "Posts set aside because the store could not keep them",
+                         ["source"], registry=REGISTRY)
 SOURCE_ERRORS = Counter("fangsiang_source_errors_total", "Failed source runs", ["source"], registry=REGISTRY)
 SOURCE_DEGRADED = Gauge("fangsiang_source_degraded", "1 while a source is degraded", ["source"], registry=REGISTRY)
 POSTS_SCORED = Counter("fangsiang_posts_scored_total", "Posts scored by the model", registry=REGISTRY)

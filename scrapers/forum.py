@@ -94,46 +94,56 @@ class ForumScraper:
         return links
 
     def _read_topic(self, url: str) -> list[Post]:
-        soup = parse_html(self.http.get(url, conditional=False).text())
-        title = select_one_text(soup, self.options.title)
-        body = select_one_text(soup, self.options.body)
-        if not title and not body:
-            raise ScrapeError("topic page matches neither title nor body selector", url=url, layout_changed=True)
-        posted = self._time(soup, self.options.time, url)
-        topic = Post(source=self.name, kind=self.kind, external_id=url, thread_id=url, url=url, title=title,
-                     text=body or title, author=select_one_text(soup, self.options.author) if self.options.author else "",
-                     posted_at=posted, lang=self.options.lang, raw_ref=url)
-        return [topic] + self._comments(soup, url, posted)
+        return parse_topic_page(self.http.get(url, conditional=False).text(), url, self.options, self.name,
+                                now=self.clock())
 
-    def _comments(self, soup: Tag, url: str, fallback: datetime) -> list[Post]:
-        if not self.options.comment:
-            return []
-        posts = []
-        for number, element in enumerate(soup.select(self.options.comment), start=1):
-            text = select_one_text(element, self.options.comment_body)
-            if not text:
-                continue
-            anchor = attr_of(element, "id") or f"c{number}"
-            posts.append(Post(
-                source=self.name, kind=self.kind, external_id=f"{url}#{anchor}", thread_id=url,
-                url=f"{url}#{anchor}", title="", text=text,
-                author=select_one_text(element, self.options.comment_author) if self.options.comment_author else "",
-                posted_at=self._time(element, self.options.comment_time, url, fallback), lang=self.options.lang,
-                parent_id=url, is_thread_start=False, raw_ref=url))
-        return posts
 
-    def _time(self, root: Tag, selector: str, url: str, fallback: datetime | None = None) -> datetime:
-        element = root.select_one(selector) if selector else None
-        if element is None:
-            return fallback or self.clock()  # no time on the page: treat as seen now
-        raw = attr_of(element, self.options.time_attr) if self.options.time_attr else select_one_text(element, "")
-        raw = raw or element.get_text(strip=True)
-        try:
-            parsed = (datetime.strptime(raw.strip(), self.options.time_format) if self.options.time_format
-                      else datetime.fromisoformat(raw.strip().replace("Z", "+00:00")))
-        except ValueError as exc:
-            raise ScrapeError(f"time {raw!r} does not match {self.options.time_format or 'ISO-8601'}",
-                              url=url, layout_changed=True) from exc
+def parse_topic_page(body: str | bytes, url: str, options: ForumOptions, source: str,
+                     now: datetime | None = None) -> list[Post]:
+    """A topic page, read with the configured selectors: the topic, then its comments (an undated topic was
+    posted `now`, the scraper's clock)."""
+    soup = parse_html(body)
+    title = select_one_text(soup, options.title)
+    text = select_one_text(soup, options.body)
+    if not title and not text:
+        raise ScrapeError("topic page matches neither title nor body selector", url=url, layout_changed=True)
+    posted = _time(soup, options.time, url, options, now)
+    topic = Post(source=source, kind=ForumScraper.kind, external_id=url, thread_id=url, url=url, title=title,
+                 text=text or title, author=select_one_text(soup, options.author) if options.author else "",
+                 posted_at=posted, lang=options.lang, raw_ref=url)
+    return [topic] + _comments(soup, url, posted, options, source)
+
+
+def _comments(soup: Tag, url: str, fallback: datetime, options: ForumOptions, source: str) -> list[Post]:
+    if not options.comment:
+        return []
+    posts = []
+    for number, element in enumerate(soup.select(options.comment), start=1):
+        text = select_one_text(element, options.comment_body)
+        if not text:
+            continue
+        anchor = attr_of(element, "id") or f"c{number}"
+        posts.append(Post(
+            source=source, kind=ForumScraper.kind, external_id=f"{url}#{anchor}", thread_id=url,
+            url=f"{url}#{anchor}", title="", text=text,
+            author=select_one_text(element, options.comment_author) if options.comment_author else "",
+            posted_at=_time(element, options.comment_time, url, options, fallback), lang=options.lang,
+            parent_id=url, is_thread_start=False, raw_ref=url))
+    return posts
+
+
+def _time(root: Tag, selector: str, url: str, options: ForumOptions, fallback: datetime | None = None) -> datetime:
+    element = root.select_one(selector) if selector else None
+    if element is None:
+        return fallback or datetime.now(timezone.utc)  # no time on the page: treat as seen now
+    raw = attr_of(element, options.time_attr) if options.time_attr else ""
+    raw = (raw or element.get_text(strip=True)).strip()
+    try:
+        parsed = (datetime.strptime(raw, options.time_format) if options.time_format
+                  else datetime.fromisoformat(raw.replace("Z", "+00:00")))
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone(timedelta(hours=self.options.utc_offset_hours)))
+            parsed = parsed.replace(tzinfo=timezone(timedelta(hours=options.utc_offset_hours)))
         return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:  # OverflowError: year 1 at a positive offset has no UTC form
+        raise ScrapeError(f"time {raw!r} does not match {options.time_format or 'ISO-8601'}",
+                          url=url, layout_changed=True) from exc

@@ -1,8 +1,8 @@
 """The one HTTP policy every scraper goes through (the only home of `httpx` and `tenacity`).
 
-Reads the `http:` config keys mapped onto `HttpPolicy`: `user_agent`, `timeout_s`, `retries`,
+Reads the `http:` config keys mapped onto `HttpPolicy`: `user_agent`, `timeout_s`, `deadline_s`, `retries`,
 `backoff_base_s`, `backoff_max_s`, `retry_after_max_s`, `rate_per_host`, `respect_robots`, `proxy`,
-`max_body_bytes`, `headers`.
+`max_body_bytes`, `max_redirects`, `redirect_hosts`, `headers`.
 
     client = HttpClient(HttpPolicy(rate_per_host=0.5))
     page = client.get("https://pantip.com/topic/1", headers={"Referer": "https://pantip.com/"})
@@ -11,10 +11,17 @@ Reads the `http:` config keys mapped onto `HttpPolicy`: `user_agent`, `timeout_s
 
 Retries (429, 408, 5xx, timeouts, connection errors) back off exponentially with jitter and honour
 `Retry-After`; other 4xx answers raise `FetchError` at once, since asking again will not help.
+
+Hostile servers are expected: every exchange (redirects included) must be over within `deadline_s` and
+stops within a fraction of a second once `stopping()` is true (`scrapers.deadline`); bodies, robots.txt
+included, are capped on the wire and after decompression as they stream in (`scrapers.body`); redirects
+follow `scrapers.redirects` (same site or `redirect_hosts`, at most `max_redirects`, never to metadata,
+link-local or, from another host, private addresses; credentials never cross hosts).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
 import threading
@@ -23,15 +30,20 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Collection, Mapping
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from scrapers.base import ScrapeError
+from scrapers.body import ACCEPT_ENCODING, read_body
+from scrapers.deadline import Interrupted, exchange, guard
+from scrapers.redirects import REDIRECT_STATUSES, Hop, RedirectPolicy, RedirectRefused, refusal, \
+    resolved_refusal, resolves_to_loopback
 from scrapers.response import Response
-from scrapers.robots import RobotsCache
+from scrapers.robots import ROBOTS_MAX_BYTES, RobotsCache
 
-__all__ = ["FetchError", "HttpClient", "HttpPolicy", "Response"]
+__all__ = ["FetchError", "HttpClient", "HttpPolicy", "Interrupted", "RedirectRefused", "Response"]
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +54,8 @@ RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 @dataclass
 class HttpPolicy:
     user_agent: str = DEFAULT_USER_AGENT
-    timeout_s: float = 20.0
+    timeout_s: float = 20.0  # for each network operation (connect, one read)
+    deadline_s: float = 60.0  # for a whole exchange, redirects and body included
     retries: int = 4  # retries after the first attempt
     backoff_base_s: float = 1.0
     backoff_max_s: float = 60.0
@@ -50,17 +63,21 @@ class HttpPolicy:
     rate_per_host: float = 1.0  # requests per second per host; 0 disables the limit
     respect_robots: bool = True
     proxy: str | None = None
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 10 * 1024 * 1024  # on the wire and once decompressed
+    max_redirects: int = 5
+    redirect_hosts: list[str] = field(default_factory=list)  # other hosts a redirect may lead to
     headers: dict[str, str] = field(default_factory=dict)
 
 
 class FetchError(ScrapeError):
     """The request failed for good: retries exhausted, or an answer that retrying cannot fix."""
 
-    def __init__(self, message: str, *, url: str, status: int | None = None, body: bytes = b"") -> None:
+    def __init__(self, message: str, *, url: str, status: int | None = None, body: bytes = b"",
+                 transient: bool = False) -> None:
         super().__init__(message, url=url)
         self.status = status
         self.body = body[:2048]  # error bodies help diagnosis (API error codes); keep them short
+        self.transient = transient  # retries ran out on something that may pass (network, 5xx, 429)
 
 
 class _Retry(Exception):
@@ -116,20 +133,28 @@ class HostRateLimiter:
 
 
 class HttpClient:
-    """Thread-safe HTTP client applying `HttpPolicy`; `sleep`/`clock` are injectable for tests."""
+    """Thread-safe HTTP client applying `HttpPolicy`; `sleep`/`clock` are injectable for tests, and
+    `stopping` (the daemon's shutdown flag) abandons any exchange in flight."""
 
     def __init__(self, policy: HttpPolicy | None = None, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None,
+                 stopping: Callable[[], bool] = lambda: False) -> None:
         self.policy = policy or HttpPolicy()
-        self._sleep = sleep
+        self._sleep, self._stopping = sleep, stopping
         self._rng = rng or random.Random()
         self._limiter = HostRateLimiter(self.policy.rate_per_host, sleep, clock)
         self._robots = RobotsCache(self._fetch_robots, self.policy.user_agent)
+        self._redirects = RedirectPolicy(self.policy.max_redirects, self.policy.redirect_hosts)
+        # Through a proxy the peer is the proxy, so target addresses are checked by resolving them instead.
+        self._proxied = bool(self.policy.proxy or getproxies())
         self._validators: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
+        # Redirects are followed by hand (`_exchange`), so each hop is judged before it is made.
         self._client = httpx.Client(
-            headers={"User-Agent": self.policy.user_agent, **self.policy.headers},
-            timeout=httpx.Timeout(self.policy.timeout_s), proxy=self.policy.proxy, follow_redirects=True)
+            headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            timeout=httpx.Timeout(self.policy.timeout_s), proxy=self.policy.proxy, follow_redirects=False)
+        transports = [self._client._transport, *self._client._mounts.values()]
+        guard(getattr(t, "_pool") for t in transports if t is not None and hasattr(t, "_pool"))
 
     def get(self, url: str, *, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
             conditional: bool = True, allow_status: Collection[int] = ()) -> Response:
@@ -201,7 +226,7 @@ class HttpClient:
             response = retrying(self._attempt, method, url, headers, json, data)
         except _Retry as exc:
             raise FetchError(f"{method} {url} failed after {self.policy.retries + 1} attempts: {exc}",
-                             url=url, status=exc.status, body=exc.body) from exc
+                             url=url, status=exc.status, body=exc.body, transient=True) from exc
         if response.status >= 400 and response.status not in allow_status:
             raise FetchError(f"{method} {url}: HTTP {response.status}", url=url, status=response.status,
                              body=response.content)
@@ -210,31 +235,67 @@ class HttpClient:
     def _attempt(self, method: str, url: str, headers: dict[str, str], json: Any,
                  data: Mapping[str, Any] | None) -> Response:
         self._limiter.wait(urlsplit(url).netloc)
+        hop = Hop(method, url, {**self.policy.headers, **headers}, json, data, start=url)
         try:
-            with self._client.stream(method, url, headers=headers, json=json, data=data) as answer:
-                if answer.status_code in RETRY_STATUSES or answer.status_code >= 500:
-                    raise _Retry(f"HTTP {answer.status_code}", answer.status_code,
-                                 parse_retry_after(answer.headers.get("retry-after")), answer.read()[:2048])
-                content = self._read_capped(answer, url)
-                return Response(answer.status_code, str(answer.url), content,
-                                {k.lower(): v for k, v in answer.headers.items()})
+            return self._exchange(hop, cap=self.policy.max_body_bytes)
         except httpx.TimeoutException as exc:
-            raise _Retry(f"timeout ({type(exc).__name__})") from exc
+            raise _Retry(f"timeout ({type(exc).__name__}: {exc})") from exc
         except httpx.TransportError as exc:
             raise _Retry(f"connection error: {exc}") from exc
 
-    def _read_capped(self, answer: httpx.Response, url: str) -> bytes:
-        cap = self.policy.max_body_bytes
+    def _exchange(self, hop: Hop, *, cap: int, truncate: bool = False, retry_statuses: bool = True) -> Response:
+        """One request and the redirects it leads to, all within one deadline."""
+        if self._stopping():
+            raise Interrupted("the process is stopping")
+        with exchange(self.policy.deadline_s, self._stopping) as limits:
+            while True:
+                self._check_before_connect(hop)
+                limits.check_peer = None if self._proxied else self._peer_check(hop)
+                with self._client.stream(hop.method, hop.url, headers=hop.headers, json=hop.json,
+                                         data=hop.data) as answer:
+                    location = answer.headers.get("location")
+                    if answer.status_code in REDIRECT_STATUSES and location:
+                        hop = self._redirects.next_hop(hop, answer.status_code, location)
+                        continue
+                    return self._finish(answer, hop, cap, truncate, retry_statuses)
+
+    def _finish(self, answer: httpx.Response, hop: Hop, cap: int, truncate: bool,
+                retry_statuses: bool) -> Response:
+        encoding = answer.headers.get("content-encoding", "")
+        if retry_statuses and (answer.status_code in RETRY_STATUSES or answer.status_code >= 500):
+            try:  # a little of the error body helps diagnosis; never more than that
+                body = read_body(answer.iter_raw(), encoding, cap=2048, url=hop.url, truncate=True)
+            except ScrapeError:
+                body = b""
+            raise _Retry(f"HTTP {answer.status_code}", answer.status_code,
+                         parse_retry_after(answer.headers.get("retry-after")), body)
         declared = answer.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise ScrapeError(f"body of {declared} bytes exceeds the {cap}-byte cap", url=url)
-        chunks, size = [], 0
-        for chunk in answer.iter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise ScrapeError(f"body exceeds the {cap}-byte cap", url=url)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        if not truncate and declared.isdigit() and int(declared) > cap:
+            raise ScrapeError(f"body of {declared} bytes exceeds the {cap}-byte cap", url=hop.url)
+        content = read_body(answer.iter_raw(), encoding, cap=cap, url=hop.url, truncate=truncate)
+        return Response(answer.status_code, str(answer.url), content,
+                        {k.lower(): v for k, v in answer.headers.items()})
+
+    def _peer_check(self, hop: Hop) -> Callable[[str], None]:
+        """Judges the address a new connection for `hop` reached (after DNS, so rebinding cannot dodge it)."""
+        def check(address: str) -> None:
+            cross_site = hop.number > 0 and not hop.same_site
+            if why := refusal(address, hop, cross_site and resolves_to_loopback(hop.start)):
+                raise RedirectRefused(f"{hop.method} {hop.url} refused: {why}", url=hop.start)
+        return check
+
+    def _check_before_connect(self, hop: Hop) -> None:
+        """IP literals are judged at once; through a proxy, redirect targets are resolved and judged here."""
+        host = (urlsplit(hop.url).hostname or "").strip("[]")
+        cross_site = hop.number > 0 and not hop.same_site
+        if _is_ip(host):
+            why = refusal(host, hop, cross_site and resolves_to_loopback(hop.start))
+        elif self._proxied and hop.number > 0:
+            why = resolved_refusal(hop.url, hop, cross_site and resolves_to_loopback(hop.start))
+        else:
+            return
+        if why:
+            raise RedirectRefused(f"{hop.method} {hop.url} refused: {why}", url=hop.start)
 
     def _backoff(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -250,10 +311,22 @@ class HttpClient:
         log.warning("%s %s: %s; retry %d in %.1fs", method, url, exc, state.attempt_number, wait)
 
     def _fetch_robots(self, robots_url: str) -> tuple[int, bytes] | None:
+        """robots.txt through the same redirect rules, deadline and caps; only its first
+        `ROBOTS_MAX_BYTES` are read (as Google does), however large or compressed it is."""
         try:
             self._limiter.wait(urlsplit(robots_url).netloc)
-            answer = self._client.get(robots_url)
-        except httpx.HTTPError as exc:
+            answer = self._exchange(Hop("GET", robots_url, dict(self.policy.headers), start=robots_url),
+                                    cap=min(ROBOTS_MAX_BYTES, self.policy.max_body_bytes), truncate=True,
+                                    retry_statuses=False)
+        except (httpx.HTTPError, ScrapeError) as exc:
             log.warning("robots.txt %s: %s", robots_url, exc)
             return None
-        return answer.status_code, answer.content[: self.policy.max_body_bytes]
+        return answer.status, answer.content
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

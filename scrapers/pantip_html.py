@@ -132,4 +132,9 @@ def _keywords(soup: Tag) -> tuple[str, ...]:
 
 def _number(element: Tag | None) -> int | None:
     match = _NUMBER.search(text_of(element)) if element is not None else None
-    return int(match.group(0).replace(",", "")) if match else None
+    if not match:
+        return None
+    try:
+        return int(match.group(0).replace(",", ""))
+    except ValueError:  # thousands of digits (Python refuses to convert them): not a count worth a page
+        return None

@@ -35,7 +35,7 @@ def guarded(parse: Callable[..., T]) -> Callable[..., T]:
             return parse(*args, **kwargs)
         except ScrapeError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, OverflowError) as exc:
             raise ScrapeError(f"{parse.__name__}: unexpected shape ({type(exc).__name__}: {exc})",
                               layout_changed=True) from exc
 
@@ -65,9 +65,13 @@ def emotion_engagement(emotion: Mapping[str, Any] | None) -> tuple[int | None, t
     """Total and per-kind counts from a comment's `emotion{sum, like{count}, …}`."""
     if not isinstance(emotion, Mapping):
         return None, ()
-    kinds = tuple((k, int((emotion.get(k) or {}).get("count", 0))) for k in EMOTIONS if k in emotion)
-    total = emotion.get("sum")
-    return (int(total) if total is not None else sum(c for _, c in kinds)), kinds
+    kinds = tuple((k, _int(_get(emotion.get(k), "count")) or 0) for k in EMOTIONS if k in emotion)
+    total = _int(emotion.get("sum"))
+    return (total if total is not None else sum(c for _, c in kinds)), kinds
+
+
+def _get(value: object, key: str) -> object:
+    return value.get(key) if isinstance(value, Mapping) else None
 
 
 @dataclass(frozen=True)
@@ -165,8 +169,9 @@ def parse_comments(body: bytes | str | Mapping[str, Any], tid: str | int, source
         posts.extend(inline)
         shown = max((reply_number(p.external_id) for p in inline), default=0)
         replies.append(CommentReplies(no, str(comment.get("_id") or ""), _int(comment.get("reply_count")) or 0, shown))
-    count = int(data.get("count") or paging.get("max_comments") or 0)
-    return CommentPage(posts, count, int(paging.get("page") or 1), int(paging.get("limit") or 100), tuple(replies))
+    # Counters of 1e999 (infinity once decoded) or "lots" read as unknown rather than failing the page.
+    count = _int(data.get("count")) or _int(paging.get("max_comments")) or 0
+    return CommentPage(posts, count, _int(paging.get("page")) or 1, _int(paging.get("limit")) or 100, tuple(replies))
 
 
 def comment_number(external_id: str) -> int:
@@ -268,7 +273,8 @@ def _tag_name(tag: object) -> str:
 
 
 def _int(value: object) -> int | None:
+    """A counter, or None when absent or not a finite number (JSON allows 1e999, which decodes to infinity)."""
     try:
         return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None

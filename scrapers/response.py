@@ -43,7 +43,10 @@ def sniff_charset(content: bytes, content_type: str = "") -> str | None:
 
 
 def decode_body(content: bytes, content_type: str = "") -> str:
-    """Bytes to text: a BOM wins (and is stripped), then the declared charset, then UTF-8, then cp874."""
+    """Bytes to text: a BOM wins (and is stripped), then the declared charset, then UTF-8, then cp874.
+
+    UTF-8 with a few broken sequences (a comment cut mid-character) stays UTF-8, the broken bytes
+    replaced by U+FFFD: read as cp874 instead, the whole page would turn into mojibake, stored for good."""
     for bom, codec in _BOMS:
         if content.startswith(bom):
             return content[len(bom):].decode(codec, "replace")
@@ -54,8 +57,20 @@ def decode_body(content: bytes, content_type: str = "") -> str:
         try:
             return content.decode(codec)
         except (UnicodeDecodeError, LookupError):
+            if codec == "utf-8" and (mended := _mostly_utf8(content)) is not None:
+                return mended
             continue
     return content.decode(declared or "utf-8", "replace")
+
+
+def _mostly_utf8(content: bytes) -> str | None:
+    """The UTF-8 reading of `content` when its valid multi-byte characters far outnumber its broken
+    sequences (TIS-620 Thai read as UTF-8 is almost all broken sequences), else None."""
+    text = content.decode("utf-8", "replace")
+    broken = text.count("\ufffd") - content.count("\ufffd".encode("utf-8"))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    good = non_ascii - broken
+    return text if good > 0 and good >= 4 * broken else None
 
 
 @dataclass(frozen=True)
@@ -88,5 +103,5 @@ class Response:
             raise ScrapeError(f"HTML instead of JSON (HTTP {self.status})", url=self.url, layout_changed=True)
         try:
             return jsonlib.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting thousands of levels deep
             raise ScrapeError(f"invalid JSON: {exc}", url=self.url) from exc

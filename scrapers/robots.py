@@ -3,7 +3,9 @@
 Reads the `respect_robots` and `user_agent` keys of `HttpPolicy` (through `HttpClient`). A host whose
 robots.txt answers 4xx has no rules (everything allowed, cached). A 5xx or an unreachable host is not
 cached: the request goes ahead and robots.txt is asked again next time, so one flaky answer neither
-blinds a source for the life of the process nor silently skips the rules forever.
+blinds a source for the life of the process nor silently skips the rules forever. Only the first
+`ROBOTS_MAX_BYTES` of a robots.txt are read (after decompression), as Google does: a huge or
+compressed-bomb robots.txt costs that much and no more.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 log = logging.getLogger(__name__)
+
+ROBOTS_MAX_BYTES = 500 * 1024
 
 # Fetches `<origin>/robots.txt`: returns (status, body) or None when the host could not be reached.
 RobotsFetch = Callable[[str], "tuple[int, bytes] | None"]

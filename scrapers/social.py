@@ -28,10 +28,8 @@ from scrapers.html import html_to_text
 def load_json(body: Any, url: str = "") -> Any:
     """Decode `body` (bytes or str) as JSON; already-decoded values pass through unchanged."""
     if isinstance(body, (bytes, bytearray)):
-        try:
-            body = bytes(body).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ScrapeError(f"body is not UTF-8: {exc}", url=url) from exc
+        # JSON is UTF-8 (RFC 8259); a broken sequence in one post costs that character, not the page.
+        body = bytes(body).decode("utf-8-sig", "replace")
     if isinstance(body, str):
         try:
             return json.loads(body.lstrip("\ufeff"))

@@ -9,6 +9,11 @@ captured page. Every request that arrives is recorded so tests can assert on hea
         server.add_sequence("GET", "/api", [Answer(status=429, headers={"Retry-After": "1"}), Answer(body=b"{}")])
         client.get(server.url("/topic/1"))
         assert server.requests[0].headers["user-agent"].startswith("fangsiang")
+
+Hostile answers for robustness tests: `drip_s` sends the whole answer (status line and headers too) one
+byte at a time, `drip_s` apart (giving up after `DRIP_FOR_S`; `drip_head=False` sends the headers at
+once and drips the body); `length=False` leaves out Content-Length
+and closes the connection after the body, so only the client can stop a body that never ends.
 """
 
 from __future__ import annotations
@@ -23,16 +28,21 @@ from typing import Iterator, Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DRIP_FOR_S = 60.0  # a dripping answer stops by itself after this long, so no handler outlives its test by much
 
 
 @dataclass(frozen=True)
 class Answer:
-    """One response: status, body, headers, and an optional delay before the headers are sent."""
+    """One response: status, body, headers, an optional delay before the headers are sent, and the
+    hostile variants described in the module docstring (`drip_s`, `length`)."""
 
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    drip_s: float = 0.0
+    drip_head: bool = True  # False: headers at once, then the body drips
+    length: bool = True
 
     @classmethod
     def from_file(cls, path: Path | str, *, status: int = 200, headers: Mapping[str, str] | None = None,
@@ -180,15 +190,40 @@ def _make_handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
             if answer.delay_s:
                 time.sleep(answer.delay_s)
             try:
+                if answer.drip_s:
+                    self._drip(answer)
+                    return
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body)))
+                if answer.length:
+                    self.send_header("Content-Length", str(len(answer.body)))
+                else:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 self.end_headers()
                 if self.command != "HEAD" and answer.status not in (204, 304):
                     self.wfile.write(answer.body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (e.g. a timeout test); nothing left to answer
+
+        def _drip(self, answer: Answer) -> None:
+            head = [f"HTTP/1.1 {answer.status} Dripping", *(f"{k}: {v}" for k, v in answer.headers.items()),
+                    f"Content-Length: {len(answer.body)}", "", ""]
+            raw = "\r\n".join(head).encode("latin-1") + answer.body
+            self.close_connection = True
+            stop_at = time.monotonic() + DRIP_FOR_S
+            if not answer.drip_head:
+                at = raw.index(b"\r\n\r\n") + 4
+                self.wfile.write(raw[:at])
+                self.wfile.flush()
+                raw = raw[at:]
+            for byte in raw:
+                if time.monotonic() > stop_at:
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(answer.drip_s)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
 

@@ -13,6 +13,7 @@ PACKAGES = ("listener", "scrapers", "sentiment", "alerts")
 # library -> the module (or package folder) allowed to import it
 HOMES = {
     "httpx": ["scrapers/http.py"],
+    "httpcore": ["scrapers/deadline.py"],
     "tenacity": ["scrapers/http.py"],
     "bs4": ["scrapers/html.py"],
     "feedparser": ["scrapers/rss.py"],

@@ -1,4 +1,5 @@
-"""`fangsiang run` as a real process: it ingests on schedule, and SIGTERM makes it finish and exit 0."""
+"""`fangsiang run` as a real process: it ingests on schedule, and SIGTERM makes it finish and exit 0, even while
+one source waits out a long retry backoff and another reads from a server that drips one byte at a time."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fixture_server import FixtureServer
+from tests.fixture_server import Answer, FixtureServer
 from tests.process_helpers import query, wait_for
 from tests.test_end_to_end import _serve_site
 
@@ -27,6 +28,11 @@ sources:
     schedule: {{every: 1h}}
     http: {{retries: 10, backoff_base_s: 30, backoff_max_s: 300}}
     options: {{urls: ["http://127.0.0.1:{closed}/feed.xml"]}}
+  - name: dripping-feed
+    kind: rss
+    schedule: {{every: 1h}}
+    http: {{deadline_s: 600, timeout_s: 30}}
+    options: {{urls: ["{site}/drip.xml"]}}
 watchlists:
   - name: saifah-net
     terms: {{th: ["สายฟ้าเน็ต"]}}
@@ -48,6 +54,8 @@ def _count(db: Path, sql: str) -> int:
 
 def test_run_ingests_then_stops_cleanly_on_sigterm(tmp_path: Path, fixture_server: FixtureServer) -> None:
     _serve_site(fixture_server)
+    # One byte a second, for up to DRIP_FOR_S: never a read timeout, and the deadline is ten minutes away.
+    fixture_server.add_sequence("GET", "/drip.xml", [Answer(body=b"<rss>" + b" " * 500 + b"</rss>", drip_s=1.0)])
     db = tmp_path / "daemon.db"
     config = tmp_path / "config.yaml"
     config.write_text(CONFIG.format(db=db, site=fixture_server.base_url, closed=_closed_port()), encoding="utf-8")
@@ -55,8 +63,9 @@ def test_run_ingests_then_stops_cleanly_on_sigterm(tmp_path: Path, fixture_serve
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert wait_for(lambda: _count(db, "SELECT count(*) FROM posts WHERE scored_at IS NOT NULL") == 4)
+        assert fixture_server.requests_to("/drip.xml") != []
         daemon.send_signal(signal.SIGTERM)
-        output, _ = daemon.communicate(timeout=60)
+        output, _ = daemon.communicate(timeout=20)  # a hang guard: the drip would hold shutdown for a minute
     finally:
         if daemon.poll() is None:
             daemon.kill()
@@ -64,4 +73,5 @@ def test_run_ingests_then_stops_cleanly_on_sigterm(tmp_path: Path, fixture_serve
     assert "stopped" in output
     # the unreachable feed was waiting out a long retry backoff: shutdown interrupts it instead of waiting
     assert "unreachable-feed: interrupted by shutdown" in output
+    assert "dripping-feed: interrupted by shutdown" in output  # mid-request: the stop flag ended the read
     assert _count(db, "SELECT count(*) FROM matches WHERE watchlist = 'saifah-net'") == 3

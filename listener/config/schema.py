@@ -61,6 +61,9 @@ class Schedule(Strict):
 class HttpSettings(Strict):
     user_agent: str | None = None
     timeout_s: float | None = Field(None, gt=0)
+    deadline_s: float | None = Field(None, gt=0)  # a whole exchange, redirects and body included
+    max_redirects: int | None = Field(None, ge=0)
+    redirect_hosts: list[str] | None = None  # other hosts a redirect may lead to ("*.example.com", "*")
     retries: int | None = Field(None, ge=0)
     backoff_base_s: float | None = Field(None, ge=0)
     backoff_max_s: float | None = Field(None, ge=0)

@@ -46,6 +46,16 @@ class Store:
         finally:
             session.close()
 
+    @contextmanager
+    def trial(self) -> Iterator[Session]:
+        """A unit of work that is always rolled back: to find out whether the database accepts something."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
     def create_all(self) -> None:
         """Create tables directly (tests); the daemon uses `migrate()`."""
         Base.metadata.create_all(self.engine)

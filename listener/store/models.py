@@ -67,6 +67,9 @@ class SourceState(Base):
     runs_total: Mapped[int] = mapped_column(default=0)
     errors_total: Mapped[int] = mapped_column(default=0)
     posts_total: Mapped[int] = mapped_column(default=0)
+    rejected_total: Mapped[int] = mapped_column(default=0)  # posts set aside in rejected_posts
+    rejection_streak: Mapped[int] = mapped_column(default=0)  # runs in a row that set posts aside
+    last_rejection: Mapped[str | None] = mapped_column(Text, default=None)  # why the latest was set aside
     degraded_since: Mapped[datetime | None] = mapped_column(default=None)
     degraded_reason: Mapped[str | None] = mapped_column(Text, default=None)
     degraded_notified_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -123,6 +126,21 @@ class PostRow(Base):
     evaluated_at: Mapped[datetime | None] = mapped_column(default=None)
     # set when storage.keep_text_days masked or dropped the text (so housekeeping passes over it next time)
     text_expired_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RejectedPost(Base):
+    """A post the store could not keep even after cleaning (e.g. an id longer than the column), kept aside
+    with the reason so it is counted and can be looked at, while its source's cursor moves on."""
+
+    __tablename__ = "rejected_posts"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_rejected_posts_source_external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str] = mapped_column(String(300))  # cut to fit when it was the problem
+    url: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(Text, default="")  # the start of the cleaned text
+    rejected_at: Mapped[datetime]
 
 
 class Snapshot(Base):

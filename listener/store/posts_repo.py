@@ -1,27 +1,96 @@
-"""Queries for posts, snapshots, verdicts and matches: what the ingest, scoring and evaluation stages read and write."""
+"""Queries for posts, snapshots, verdicts and matches: what the ingest, scoring and evaluation stages read and write.
+
+Posts are cleaned before they are written (`listener.store.cleaning`); a post that cannot be kept even so is
+written to `rejected_posts` with the reason instead, so one bad post never fails the run that carries it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable, Sequence
+from typing import Callable, ContextManager, Iterable, Sequence
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from listener.store.models import MatchRow, PostRow, Snapshot, VerdictRow
+from listener.store.cleaning import ID_CHARS, Unstorable, clean_post, clean_text
+from listener.store.models import MatchRow, PostRow, RejectedPost, Snapshot, VerdictRow
 from scrapers.base import Post
+
+Key = tuple[str, str]  # (source, external_id)
+
+
+@dataclass
+class StoredPosts:
+    new: list[PostRow] = field(default_factory=list)  # rows written now
+    kept: list[Post] = field(default_factory=list)  # the cleaned posts, new or already known
+    rejected: list[tuple[Post, str]] = field(default_factory=list)  # set aside, with the reason
+    cleaned: int = 0  # posts whose text had to be cleaned
+
+
+def store_posts(session: Session, posts: Iterable[Post], *, now: datetime, backfill: bool,
+                refused: dict[Key, str] | None = None) -> StoredPosts:
+    """Clean and store posts not seen before (dedupe on source + external_id); set aside what cannot be
+    stored, and the posts in `refused` (ones this database was found to refuse, with its reason)."""
+    result = StoredPosts()
+    for post in _unique(posts):
+        try:
+            cleaned = clean_post(post)
+        except Unstorable as exc:
+            result.rejected.append((post, str(exc)))
+            continue
+        if (post.source, post.external_id) in (refused or {}):
+            result.rejected.append((cleaned, (refused or {})[(post.source, post.external_id)]))
+            continue
+        result.cleaned += cleaned is not post
+        result.kept.append(cleaned)
+    existing = _existing_ids(session, result.kept) if result.kept else set()
+    result.new = [_row(post, now, backfill) for post in result.kept if (post.source, post.external_id) not in existing]
+    session.add_all(result.new)
+    session.flush()
+    _set_aside(session, result.rejected, now)
+    return result
 
 
 def insert_new_posts(session: Session, posts: Iterable[Post], *, now: datetime, backfill: bool) -> list[PostRow]:
     """Store posts not seen before (dedupe on source + external_id); return the new rows."""
-    posts = _unique(posts)
-    if not posts:
-        return []
-    existing = _existing_ids(session, posts)
-    rows = [_row(post, now, backfill) for post in posts if (post.source, post.external_id) not in existing]
-    session.add_all(rows)
+    return store_posts(session, posts, now=now, backfill=backfill).new
+
+
+def refused_posts(trial: Callable[[], ContextManager[Session]], posts: Iterable[Post], *,
+                  now: datetime) -> dict[Key, str]:
+    """The posts this database refuses and why, each written alone with its snapshot in a transaction
+    that is always rolled back. Used only after a run failed to store, to find the posts to blame."""
+    found: dict[Key, str] = {}
+    for post in _unique(posts):
+        try:
+            cleaned = clean_post(post)
+        except Unstorable:
+            continue  # store_posts sets these aside on its own
+        try:
+            with trial() as session:
+                session.add(_row(cleaned, now, False))
+                record_snapshots(session, [cleaned], now=now)
+                session.flush()
+        except Exception as exc:  # whatever this backend raises for it (encoding, range, constraint)
+            found[(post.source, post.external_id)] = f"refused by the database: {type(exc).__name__}: {exc}"[:2000]
+    return found
+
+
+def _set_aside(session: Session, rejected: list[tuple[Post, str]], now: datetime) -> None:
+    if not rejected:
+        return
+    ids = {clean_text(p.external_id)[:ID_CHARS] for p, _ in rejected}
+    known = set(session.scalars(select(RejectedPost.external_id).where(
+        RejectedPost.source.in_({p.source for p, _ in rejected}), RejectedPost.external_id.in_(ids))))
+    for post, reason in rejected:
+        ident = clean_text(post.external_id)[:ID_CHARS]
+        if ident in known:
+            continue  # the thread tracker may meet the same bad comment on every re-read
+        known.add(ident)
+        session.add(RejectedPost(source=post.source, external_id=ident, url=clean_text(post.url), reason=reason,
+                                 excerpt=clean_text(post.text)[:500], rejected_at=now))
     session.flush()
-    return rows
 
 
 def record_snapshots(session: Session, posts: Iterable[Post], *, now: datetime) -> int:

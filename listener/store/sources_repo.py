@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from listener.store.models import RereadBudget, SourceState, ThreadCursor
+from listener.store.models import RejectedPost, RereadBudget, SourceState, ThreadCursor
 
 BUCKET = timedelta(minutes=10)  # a source may spend at most this much of its hourly budget in one burst
 
@@ -94,3 +94,9 @@ def _bucket(session: Session, source: str, now: datetime, per_hour: float) -> Re
         hours = max(0.0, (now - row.updated_at) / timedelta(hours=1))
         row.tokens, row.updated_at = min(capacity, row.tokens + per_hour * hours), now
     return row
+
+
+def recent_rejections(session: Session, limit: int) -> Sequence[RejectedPost]:
+    """The posts set aside most recently, newest first."""
+    return session.scalars(select(RejectedPost).order_by(RejectedPost.rejected_at.desc(), RejectedPost.id.desc())
+                           .limit(limit)).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -59,3 +60,20 @@ def test_forum_layout_change(fixture_server: FixtureServer) -> None:
     with pytest.raises(ScrapeError) as caught:
         ForumScraper("f", options, client()).fetch(None)
     assert caught.value.layout_changed and caught.value.url.endswith("/topic/43500105")
+
+
+def test_a_topic_of_twenty_thousand_line_breaks_is_read_in_one_pass(fixture_server: FixtureServer) -> None:
+    # Each <br> used to be replaced in the tree one by one, a search of its parent's children each time:
+    # this 600 kB page took minutes (bench/parse_hostile.py). The join timeout is a hang guard, many times
+    # what reading it takes now.
+    page = "<html><body><h1>เน็ตหลุด</h1><article>" + "เน็ตหลุดอีกแล้ว<br>" * 20_000 + "</article></body></html>"
+    fixture_server.add("GET", "/t/1", body=page, content_type="text/html; charset=utf-8")
+    scraper = ForumScraper("forum", ForumOptions(base_url=fixture_server.base_url, title="h1", body="article"),
+                           client())
+    posts: list = []
+    worker = threading.Thread(target=lambda: posts.extend(scraper.fetch_thread(fixture_server.url("/t/1"), None).posts),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and len(posts) == 1
+    assert posts[0].text.count("\n") == 19_999 and posts[0].text.startswith("เน็ตหลุดอีกแล้ว\n")
