@@ -113,6 +113,8 @@ class SlackConfig(Strict):
     base_url: str | None = None  # a Slack-compatible API root, e.g. for an on-prem proxy or tests
     interactive: bool = False  # Acknowledge / Snooze / Not relevant buttons via Socket Mode
     app_token_env: str = "FANGSIANG_SLACK_APP_TOKEN"
+    # how long one Slack call may take; a send cut short by a crash is looked up no sooner than this after it
+    timeout_s: float = Field(10, ge=1, le=120)
 
 
 class SchedulerConfig(Strict):
