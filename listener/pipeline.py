@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from listener import metrics
+from listener import metrics, shutdown
 from listener.app import Components
 from listener.config.schema import parse_duration
 from listener.ingest.sources import IngestResult, ingest_source, store_thread_posts
@@ -66,15 +66,16 @@ class Pipeline:
         self._reload_watchlists()  # a few stat() calls: edits go live within one scoring cycle
         total = 0
         batch = self.parts.loaded.config.model.batch_size
-        while (done := score_pending(self.parts.store, self.parts.backend, self._watchlists(),
-                                     clock=self.parts.clock, batch_size=batch)):
+        while not shutdown.STOPPING.is_set() and (
+                done := score_pending(self.parts.store, self.parts.backend, self._watchlists(),
+                                      clock=self.parts.clock, batch_size=batch)):
             total += done
         return total
 
     def evaluate(self) -> int:
         total = 0
-        while (done := evaluate_pending(self.parts.store, self.engine, self._watchlists(),
-                                        clock=self.parts.clock)):
+        while not shutdown.STOPPING.is_set() and (
+                done := evaluate_pending(self.parts.store, self.engine, self._watchlists(), clock=self.parts.clock)):
             total += done
         return total
 
@@ -86,11 +87,15 @@ class Pipeline:
         return stats
 
     def track(self) -> int:
-        """Re-read the threads of open incidents that are due, by their heat."""
-        with self.parts.store.session() as session:
-            due = self.tracker.due(session)
+        """Re-read the threads of open incidents that are due, by their heat, one claimed thread at a time, so
+        daemons sharing the database split the due threads between them instead of each reading all."""
         new = 0
-        for source, thread_id in due:
+        while not shutdown.STOPPING.is_set():
+            with self.parts.store.session() as session:
+                claimed = self.tracker.claim_next(session)
+            if claimed is None:
+                return new
+            source, thread_id = claimed
             scraper = self.parts.scrapers.get(source)
             if scraper is not None:
                 new += self._track_thread(scraper, source, thread_id)

@@ -16,6 +16,9 @@ from listener.store.models import Incident
 
 
 YOUNG_FLOOR = timedelta(minutes=15)
+# A claimed thread is booked this far ahead until its re-read reschedules it: if the daemon reading it dies,
+# another one reads it then (never later than the fastest re-read interval, so within one schedule).
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 class ThreadTracker:
@@ -32,6 +35,14 @@ class ThreadTracker:
         for incident in incidents_repo.incidents_due_for_poll(session, self.clock()):
             seen.setdefault((incident.source, incident.thread_id), None)
         return list(seen)
+
+    def claim_next(self, session: Any) -> tuple[str, str] | None:
+        """Claim the most overdue due thread for this daemon: (source, thread_id), or None when none is due.
+
+        Its open incidents are booked `CLAIM_LEASE` ahead in the same transaction, so another daemon (or the
+        next tracking run) skips it while it is being read; the re-read then books its real next time.
+        """
+        return incidents_repo.claim_due_thread(session, self.clock(), until=self.clock() + CLAIM_LEASE)
 
     def interval(self, growth: Growth, age: timedelta = timedelta(days=1)) -> timedelta:
         """120 min / (1 + comments per hour), halved while accelerating, and at most half the incident's

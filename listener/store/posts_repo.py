@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from listener.store.models import MatchRow, PostRow, Snapshot, VerdictRow
@@ -18,10 +19,28 @@ def insert_new_posts(session: Session, posts: Iterable[Post], *, now: datetime, 
     if not posts:
         return []
     existing = _existing_ids(session, posts)
-    rows = [_row(post, now, backfill) for post in posts if (post.source, post.external_id) not in existing]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    fresh = [post for post in posts if (post.source, post.external_id) not in existing]
+    try:
+        with session.begin_nested():
+            rows = [_row(post, now, backfill) for post in fresh]
+            session.add_all(rows)
+            session.flush()
+        return rows
+    except IntegrityError:
+        # Another worker stored some of them since we looked (a thread re-read and a poll of the same topic on
+        # two daemons): keep the rest, each in its own savepoint, instead of failing the whole run.
+        return [row for post in fresh if (row := _insert_one(session, post, now, backfill)) is not None]
+
+
+def _insert_one(session: Session, post: Post, now: datetime, backfill: bool) -> PostRow | None:
+    try:
+        with session.begin_nested():
+            row = _row(post, now, backfill)
+            session.add(row)
+            session.flush()
+        return row
+    except IntegrityError:
+        return None
 
 
 def record_snapshots(session: Session, posts: Iterable[Post]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from listener.store.models import SourceState
@@ -12,11 +13,16 @@ from listener.store.models import SourceState
 
 def source_state(session: Session, name: str, kind: str) -> SourceState:
     """The state row for a source, created on first use."""
-    state = session.scalars(select(SourceState).where(SourceState.name == name)).first()
+    query = select(SourceState).where(SourceState.name == name)
+    state = session.scalars(query).first()
     if state is None:
-        state = SourceState(name=name, kind=kind)
-        session.add(state)
-        session.flush()
+        try:
+            with session.begin_nested():  # another daemon may create it at the same moment
+                state = SourceState(name=name, kind=kind)
+                session.add(state)
+                session.flush()
+        except IntegrityError:
+            state = session.scalars(query).one()
     return state
 
 
