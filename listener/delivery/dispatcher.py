@@ -4,13 +4,16 @@ only when the notifier says ok.
 Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `alerting.ops_channel`,
 `alerting.timezone`, and each row's route options (`quiet_hours`). Rules:
 - per incident, rows go out in the order they were decided; a reply or edit waits for the first message's ts;
-- `retry_after` pauses all sending that long (Slack rate limits are per workspace); other failures back off
-  exponentially per row; permanent errors and rows past `max_attempts` become `dead` and ops hears once;
+- `retry_after` pauses all sending that long (Slack rate limits are per workspace); other failures pause all
+  sending too, backing off exponentially while they repeat, so after an outage the backlog drains oldest first;
+  permanent errors and rows past `max_attempts` become `dead` and ops hears once;
+- SIGTERM stops a pass between two rows: the call in flight finishes and is recorded, the rest waits;
 - a "new" message over the channel's hourly budget goes into the next digest instead (critical never does);
 - during a route's quiet hours only critical alerts notify; others are held for one catch-up digest.
   Edits in place are not held: Slack does not notify anyone about an edit;
 - a row is committed as "sending" before Slack is called. One still "sending" on a later pass was cut short
-  (the process died mid-call): the notifier's `find_sent` looks for its key in the channel first, and the row
+  (the process died mid-call): once the notifier's `settle_s` has passed since that call (Slack may still be
+  storing it), the notifier's `find_sent` looks for its key in the channel first, and the row
   is marked sent with the message found, or sent now when there is none. If the lookup itself fails the row
   stays "sending" and backs off like a failed send, so it is neither lost nor posted twice.
 """
