@@ -89,8 +89,10 @@ class _FeedHandler(BaseHTTPRequestHandler):
     feeds: Feeds
 
     def do_GET(self) -> None:
-        feed = int(self.path.strip("/").split("-")[1].split(".")[0])
-        body = self.feeds.body(feed)
+        if not self.path.startswith("/feed-"):  # robots.txt: none, so everything is allowed
+            self.send_error(404)
+            return
+        body = self.feeds.body(int(self.path[len("/feed-"):].split(".")[0]))
         self.send_response(200)
         self.send_header("Content-Type", "application/rss+xml")
         self.send_header("Content-Length", str(len(body)))
@@ -135,13 +137,14 @@ def run(daemons: int, seconds: float, kill_every: float, feeds_count: int, every
             procs[victim].wait()
             procs[victim], kills, next_kill = start(victim), kills + 1, next_kill + kill_every
     published = feeds.frozen = feeds.published()  # nothing new from here; the daemons drain what was published
+    requests = list(feeds.requests)  # the window's requests; the drain below polls on
     engine = create_engine(url)
     _drain(engine, published * feeds_count)
     for proc in procs:
         proc.send_signal(signal.SIGTERM)
     for proc in procs:
         proc.wait(timeout=120)
-    _report(engine, feeds, slack, daemons, seconds, every, published, kills)
+    _report(engine, feeds, slack, daemons, seconds, every, published, kills, requests)
     engine.dispose()
     slack.stop()
     with admin.begin() as conn:
@@ -160,7 +163,7 @@ def _drain(engine: Any, expected_posts: int, timeout: float = 300) -> None:
 
 
 def _report(engine: Any, feeds: Feeds, slack: SlackTestServer, daemons: int, seconds: float, every: float,
-            published: int, kills: int) -> None:
+            published: int, kills: int, requests: list[int]) -> None:
     with engine.connect() as conn:
         posts, distinct = conn.execute(text("SELECT count(*), count(DISTINCT (source, external_id)) FROM posts")).one()
         span = conn.execute(text("SELECT extract(epoch FROM max(scored_at) - min(first_seen_at)) FROM posts")).scalar()
@@ -170,8 +173,8 @@ def _report(engine: Any, feeds: Feeds, slack: SlackTestServer, daemons: int, sec
     keys = [m.get("metadata", {}).get("event_payload", {}).get("key") for m in slack.messages("#care")]
     one_daemon = seconds / every + 1
     print(f"daemons={daemons} seconds={seconds:.0f} kills={kills}")
-    print(f"  requests per source: {feeds.requests} (one daemon's share ~{one_daemon:.0f}; "
-          f"worst {max(feeds.requests) / one_daemon:.2f}x)")
+    print(f"  requests per source in {seconds:.0f} s: {requests} (one daemon's share ~{one_daemon:.0f}; "
+          f"worst {max(requests) / one_daemon:.2f}x)")
     print(f"  posts: published {published * feeds.feeds}, stored {posts}, lost {published * feeds.feeds - distinct}, "
           f"duplicated {posts - distinct}")
     print(f"  alerts: decided {decided}, sent {sent}, slack messages {len(keys)}, duplicated keys "
