@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
                 metrics.serve(settings.host, settings.port)
             buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button,
                                     report=pipeline.notify_ops)
-    except shutdown.ShuttingDown:
+    except shutdown.StartupInterrupted:
         log.info("stopped during start-up")
         return 0
     try:

@@ -21,7 +21,12 @@ _state = {"starting": False, "shielded": 0}
 
 
 class ShuttingDown(Exception):
-    """Raised out of a wait (or out of start-up) when the daemon is stopping."""
+    """Raised out of a wait when the daemon is stopping."""
+
+
+class StartupInterrupted(BaseException):
+    """Raised in the main thread by a signal during start-up. A BaseException, like KeyboardInterrupt, so that
+    no `except Exception` on the way (a model backend's fallback, a watchlist reload) can swallow it."""
 
 
 def sleep(seconds: float) -> None:
@@ -46,12 +51,12 @@ def on_signal(callback: Callable[[], None]) -> None:
 
 @contextmanager
 def starting() -> Iterator[None]:
-    """Start-up: a signal raises `ShuttingDown` in the main thread, so the process can exit 0 at once."""
+    """Start-up: a signal raises `StartupInterrupted` in the main thread, so the process can exit 0 at once."""
     install()
     _state["starting"] = True
     try:
         if STOPPING.is_set():
-            raise ShuttingDown("stopped during start-up")
+            raise StartupInterrupted("stopped during start-up")
         yield
     finally:
         _state["starting"] = False
@@ -66,7 +71,7 @@ def shielded() -> Iterator[None]:
     finally:
         _state["shielded"] -= 1
     if STOPPING.is_set() and _state["starting"] and not _state["shielded"]:
-        raise ShuttingDown("stopped during start-up")
+        raise StartupInterrupted("stopped during start-up")
 
 
 def _handle(signum: int, frame: object) -> None:
@@ -74,4 +79,4 @@ def _handle(signum: int, frame: object) -> None:
     for callback in _callbacks:
         callback()
     if _state["starting"] and not _state["shielded"]:
-        raise ShuttingDown("stopped during start-up")
+        raise StartupInterrupted("stopped during start-up")
