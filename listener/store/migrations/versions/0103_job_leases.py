@@ -1,7 +1,7 @@
 """job leases: shared schedule of source polls and housekeeping for several daemons on one database
 
 Revision ID: 0103_job_leases
-Revises: 0001
+Revises: 0106_text_retention
 Create Date: 2026-12-02 00:25:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0103_job_leases'
-down_revision = '0001'
+down_revision = '0106_text_retention'
 branch_labels = None
 depends_on = None
 
