@@ -62,6 +62,9 @@ class SlackNotifier:
         if base_url:
             kwargs["base_url"] = base_url
         self.client = WebClient(**kwargs)
+        # Slack may still be acting on a call for as long as we would wait for its answer: a caller whose
+        # process died mid-call looks the message up only after this, or it could miss one still being stored.
+        self.settle_s = float(kwargs["timeout"])
         self.mask = mask_personal_data
         self.username = username
         self.interactive = interactive

@@ -83,16 +83,21 @@ def _pipeline(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from listener import metrics
+    from listener import metrics, shutdown
     from listener.app import start_buttons
     from listener.scheduler import run_forever
 
-    pipeline = _pipeline(args)
-    settings = pipeline.parts.loaded.config.metrics
-    if settings.enabled:
-        metrics.serve(settings.host, settings.port)
-    buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button,
-                            report=pipeline.notify_ops)
+    try:
+        with shutdown.starting():  # SIGTERM while the model loads or the schema migrates: exit 0, not -15
+            pipeline = _pipeline(args)
+            settings = pipeline.parts.loaded.config.metrics
+            if settings.enabled:
+                metrics.serve(settings.host, settings.port)
+            buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button,
+                                    report=pipeline.notify_ops)
+    except shutdown.StartupInterrupted:
+        log.info("stopped during start-up")
+        return 0
     try:
         return run_forever(pipeline)
     finally:

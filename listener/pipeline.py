@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from listener import metrics
+from listener import metrics, shutdown
 from listener.app import Components
 from listener.ingest.sources import IngestResult, ingest_source, store_thread_posts
 from listener.shutdown import ShuttingDown
@@ -66,15 +66,16 @@ class Pipeline:
         self._reload_watchlists()  # a few stat() calls: edits go live within one scoring cycle
         total = 0
         batch = self.parts.loaded.config.model.batch_size
-        while (done := score_pending(self.parts.store, self.parts.backend, self._watchlists(),
-                                     clock=self.parts.clock, batch_size=batch)):
+        while not shutdown.STOPPING.is_set() and (
+                done := score_pending(self.parts.store, self.parts.backend, self._watchlists(),
+                                      clock=self.parts.clock, batch_size=batch)):
             total += done
         return total
 
     def evaluate(self) -> int:
         total = 0
-        while (done := evaluate_pending(self.parts.store, self.engine, self._watchlists(),
-                                        clock=self.parts.clock)):
+        while not shutdown.STOPPING.is_set() and (
+                done := evaluate_pending(self.parts.store, self.engine, self._watchlists(), clock=self.parts.clock)):
             total += done
         return total
 
@@ -86,19 +87,34 @@ class Pipeline:
         return stats
 
     def track(self) -> int:
-        """Re-read the incidents' threads that are due, as far as each source's re-read budget allows."""
-        with self.parts.store.session() as session:
-            due = self.tracker.due(session)
+        """Re-read the threads that are due, as far as each source's re-read budget allows: open incidents'
+        threads one claimed thread at a time, so daemons sharing the database split them instead of each
+        reading all, then closed incidents' threads (rarely, so new activity can reopen them)."""
         new, out_of_budget = 0, set()
-        for source, thread_id in due:
+
+        def read(source: str, thread_id: str) -> None:
+            nonlocal new
             scraper = self.parts.scrapers.get(source)
             if scraper is None or source in out_of_budget:
-                continue
-            read = self._track_thread(scraper, source, thread_id)
-            if read is None:
-                out_of_budget.add(source)  # its other threads stay due, most overdue first, for the next pass
+                return
+            got = self._track_thread(scraper, source, thread_id)
+            if got is None:
+                out_of_budget.add(source)  # a claimed thread waits out its claim; the rest stay due
             else:
-                new += read
+                new += got
+
+        while not shutdown.STOPPING.is_set():
+            with self.parts.store.session() as session:
+                claimed = self.tracker.claim_next(session)
+            if claimed is None:
+                break
+            read(*claimed)
+        with self.parts.store.session() as session:
+            closed = self.tracker.closed_due(session)
+        for source, thread_id in closed:
+            if shutdown.STOPPING.is_set():
+                break
+            read(source, thread_id)
         return new
 
     def _track_thread(self, scraper: Any, source: str, thread_id: str) -> int | None:

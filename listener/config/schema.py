@@ -117,6 +117,8 @@ class SlackConfig(Strict):
     base_url: str | None = None  # a Slack-compatible API root, e.g. for an on-prem proxy or tests
     interactive: bool = False  # Acknowledge / Snooze / Not relevant buttons via Socket Mode
     app_token_env: str = "FANGSIANG_SLACK_APP_TOKEN"
+    # how long one Slack call may take; a send cut short by a crash is looked up no sooner than this after it
+    timeout_s: float = Field(10, ge=1, le=120)
 
 
 class SchedulerConfig(Strict):
@@ -126,11 +128,20 @@ class SchedulerConfig(Strict):
     track_every: str = "1m"
     housekeeping_every: str = "15m"
     workers: int = Field(4, ge=1, le=32)  # sources fetched at the same time (stages have their own threads)
+    # a running poll's claim, renewed every second: a daemon that dies has its job taken over after this
+    lease: str = "30s"
 
     @field_validator("score_every", "dispatch_every", "track_every", "housekeeping_every")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
+        return value
+
+    @field_validator("lease")
+    @classmethod
+    def _lease(cls, value: str) -> str:
+        if parse_duration(value) < timedelta(seconds=3):
+            raise ValueError("lease must be at least 3s (it is renewed every second)")
         return value
 
 

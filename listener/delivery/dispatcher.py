@@ -4,13 +4,16 @@ only when the notifier says ok.
 Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `alerting.ops_channel`,
 `alerting.timezone`, and each row's route options (`quiet_hours`). Rules:
 - per incident, rows go out in the order they were decided; a reply or edit waits for the first message's ts;
-- `retry_after` pauses all sending that long (Slack rate limits are per workspace); other failures back off
-  exponentially per row; permanent errors and rows past `max_attempts` become `dead` and ops hears once;
+- `retry_after` pauses all sending that long (Slack rate limits are per workspace); other failures pause all
+  sending too, backing off exponentially while they repeat, so after an outage the backlog drains oldest first;
+  permanent errors and rows past `max_attempts` become `dead` and ops hears once;
+- SIGTERM stops a pass between two rows: the call in flight finishes and is recorded, the rest waits;
 - a "new" message over the channel's hourly budget goes into the next digest instead (critical never does);
 - during a route's quiet hours only critical alerts notify; others are held for one catch-up digest.
   Edits in place are not held: Slack does not notify anyone about an edit;
 - a row is committed as "sending" before Slack is called. One still "sending" on a later pass was cut short
-  (the process died mid-call): the notifier's `find_sent` looks for its key in the channel first, and the row
+  (the process died mid-call): once the notifier's `settle_s` has passed since that call (Slack may still be
+  storing it), the notifier's `find_sent` looks for its key in the channel first, and the row
   is marked sent with the message found, or sent now when there is none. If the lookup itself fails the row
   stays "sending" and backs off like a failed send, so it is neither lost nor posted twice.
 """
@@ -23,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, ContextManager, Protocol
 
 from alerts.types import Alert, Delivery
+from listener import shutdown
 from listener.config.alerting import AlertingConfig
 from listener.delivery.digests import flush_digests, in_quiet_hours, release_held, summary_chart_png
 from listener.delivery.outbox import alert_from_payload, enqueue
@@ -62,6 +66,10 @@ class Dispatcher:
         self.alerting = alerting
         self.clock = clock
         self._paused_until: datetime | None = None
+        self._failures = 0  # consecutive transient failures: Slack (or the way to it) is down
+        # How long Slack may still be acting on a call after it was made (the notifier's request timeout): a
+        # send cut short by a crash is looked up only after this, or the lookup could miss a message in flight.
+        self._settle = timedelta(seconds=float(getattr(notifier, "settle_s", 0) or 0))
 
     def flush_digests(self, session_factory: SessionFactory) -> int:
         """Build the digests and catch-ups that are due (also done at the start of every `run_once`)."""
@@ -80,6 +88,8 @@ class Dispatcher:
                     for r in outbox_repo.pending_rows(session, BATCH)]
         blocked: set[int] = set()
         for row_id, incident_id, due, attempts, kind in todo:
+            if shutdown.STOPPING.is_set():
+                break  # SIGTERM: the call in flight has finished and is recorded; the rest waits for the next run
             if incident_id is not None and incident_id in blocked:
                 stats.waiting += 1
                 continue
@@ -102,8 +112,7 @@ class Dispatcher:
             # Another worker has it, or it was handled meanwhile: the incident's later rows wait for the next
             # pass, so two workers never send one incident's messages out of order (or edit before the post).
             return "blocked"
-        alert = alert_from_payload(row.payload)
-        critical = alert.severity == "critical"
+        critical = alert_from_payload(row.payload).severity == "critical"
         # A "sending" row passed the quiet-hours and budget checks on its first try and may already be in
         # Slack: holding it or folding it into a digest now could show it twice.
         first_try = row.status == "pending"
@@ -112,30 +121,33 @@ class Dispatcher:
             stats.held += 1
             return "held"
         incident = incidents_repo.get_incident(session, row.incident_id) if row.incident_id else None
-        if incident is not None and _needs_parent(row, incident):
-            if incident.message_ts is None:
-                return self._no_parent(session, row, incident, critical, now)
-            alert = _attach(alert, row, incident)
+        if incident is not None and _needs_parent(row, incident) and incident.message_ts is None:
+            return self._no_parent(session, row, incident, critical, now)
         if first_try and row.kind == "new" and not critical and self._over_budget(session, row.channel, now):
             row.status = "digest"  # the next digest carries it; the channel stays readable
             if incident is not None:
                 incident.announced_at = None
             stats.to_digest += 1
             return "skip"
-        return self._send(session, row, incident, replace(alert, key=row.idempotency_key), now, stats)
+        return self._send(session, row, incident, now, stats)
 
-    def _send(self, session: Any, row: OutboxRow, incident: Incident | None, alert: Alert, now: datetime,
+    def _send(self, session: Any, row: OutboxRow, incident: Incident | None, now: datetime,
               stats: DispatchStats) -> str:
         """Deliver one row, after making sure an earlier try that was cut short did not already deliver it."""
         if row.status == "sending":
-            outcome = self._reconcile(session, row, incident, alert, now, stats)
+            if row.attempted_at is not None and now < row.attempted_at + self._settle:
+                return "blocked"  # Slack may still be acting on that call: looking now could miss the message
+            outcome = self._reconcile(session, row, incident, _alert_for(row, incident), now, stats)
             if outcome is not None:
                 return outcome
         if not self._mark_sending(session, row, now):
             return "blocked"
-        delivery = self.notifier.deliver(alert)
+        # Built from the row as committed with the "sending" mark: an edit written into it just before (by a
+        # worker that read it as untried) is the one that goes out, never silently dropped.
+        delivery = self.notifier.deliver(_alert_for(row, incident))
         if delivery.ok:
             self._sent(session, row, incident, delivery, now)
+            self._failures = 0
             stats.sent += 1
             return "sent"
         return self._failed(session, row, delivery, now, stats)
@@ -167,6 +179,7 @@ class Dispatcher:
         worker got the row in that moment (that worker then owns the send).
         """
         row.status, row.attempted_at = "sending", now
+        row.next_attempt_at = now + self._settle  # if this process dies mid-call, look it up after the settle
         row.attempts += 1
         attempts = row.attempts
         session.commit()
@@ -203,11 +216,14 @@ class Dispatcher:
             self._report_dead(session, row, now)
             return "dead"
         stats.failed += 1
+        self._failures += 1
+        # The pause belongs to the dispatcher, not to the row: Slack failing is Slack being down, and when it is
+        # back every row must be due again at once, so the backlog drains oldest first (a per-row backoff of up
+        # to 10 minutes would send the oldest alerts last).
+        pause = min(BACKOFF_FIRST * 2 ** min(self._failures - 1, 16), BACKOFF_CAP)
         if delivery.retry_after is not None:
-            row.next_attempt_at = now + timedelta(seconds=delivery.retry_after)
-            self._paused_until = row.next_attempt_at
-            return "stop"
-        row.next_attempt_at = now + min(BACKOFF_FIRST * 2 ** min(row.attempts - 1, 16), BACKOFF_CAP)
+            pause = timedelta(seconds=delivery.retry_after)
+        row.next_attempt_at = self._paused_until = now + pause
         return "stop"  # Slack is failing; trying the other rows now would only spend their attempts
 
     def _report_dead(self, session: Any, row: OutboxRow, now: datetime) -> None:
@@ -232,6 +248,14 @@ class Dispatcher:
         png = summary_chart_png(session, watchlist, now, self.alerting.timezone)
         if png:  # best effort: the summary already went out and must not be sent again for a chart
             upload(delivery.channel or row.channel, png, f"{watchlist}: last 7 days", thread_ts=delivery.ts)
+
+
+def _alert_for(row: OutboxRow, incident: Incident | None) -> Alert:
+    """The alert as the row holds it now, pointed at the incident's message when it edits or replies to it."""
+    alert = replace(alert_from_payload(row.payload), key=row.idempotency_key)
+    if incident is not None and _needs_parent(row, incident):
+        return _attach(alert, row, incident)
+    return alert
 
 
 def _needs_parent(row: OutboxRow, incident: Incident) -> bool:

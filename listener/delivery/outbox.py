@@ -48,11 +48,14 @@ def enqueue(session: Any, alert: Alert, *, key: str, now: datetime, due: datetim
     return outbox_repo.insert_once(session, row)
 
 
-def replace_payload(row: OutboxRow, alert: Alert, key: str) -> None:
-    """Coalesce: an untried update takes the newest state instead of queueing a second edit."""
-    row.payload = alert_to_payload(alert)
-    row.idempotency_key = key
-    row.channel = alert.channel
+def replace_payload(session: Any, row: OutboxRow, alert: Alert, key: str) -> bool:
+    """Coalesce: an untried update takes the newest state instead of queueing a second edit.
+
+    False when another worker took the row in the meantime (it is being sent, or went into a digest): the
+    caller then enqueues the new state as a row of its own, so the newest edit still reaches Slack.
+    """
+    return outbox_repo.replace_if_unchanged(session, row, payload=alert_to_payload(alert), idempotency_key=key,
+                                            channel=alert.channel)
 
 
 def enqueue_health(session: Any, event: Any, *, channel: str, kind_label: str = "",

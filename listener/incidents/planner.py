@@ -105,8 +105,7 @@ class AlertPlanner:
         alert = incident_alert(incident, "update", growth)
         key = alert_key(incident.id, incident.revision, "update")
         pending = outbox_repo.coalescible_update(session, incident.id)
-        if pending is not None:
-            replace_payload(pending, alert, key)
+        if pending is not None and replace_payload(session, pending, alert, key):
             if immediate:
                 pending.next_attempt_at = now
             return
@@ -141,9 +140,8 @@ class AlertPlanner:
         alert = incident_alert(incident, "new", growth)
         key = alert_key(incident.id, incident.revision, "digest")
         waiting = outbox_repo.rows_with_status(session, "digest", incident_id=incident.id)
-        if waiting:
-            replace_payload(waiting[-1], alert, key)  # one line per incident, showing its latest state
-        else:
+        # one line per incident, showing its latest state (a new line if the last was just digested)
+        if not (waiting and replace_payload(session, waiting[-1], alert, key)):
             enqueue(session, alert, key=key, now=now, status="digest", route_opts=route_opts(route))
 
     def _comment_reply(self, session: Any, incident: Incident, route: Route, growth: Growth, now: datetime,

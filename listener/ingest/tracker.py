@@ -23,6 +23,9 @@ from listener.store import incidents_repo, sources_repo
 from listener.store.models import Incident
 
 FORGET_AFTER = timedelta(days=30)  # a thread cursor not used for this long is dropped (and never missed)
+# A claimed thread is booked this far ahead until its re-read reschedules it: if the daemon reading it dies,
+# another one reads it then.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 class ThreadTracker:
@@ -46,6 +49,19 @@ class ThreadTracker:
     def may_read(self, session: Any, source: str) -> bool:
         """Whether the source's re-read budget allows another re-read now."""
         return sources_repo.reread_tokens(session, source, self.clock(), self._per_hour(source)) >= 1
+
+    def claim_next(self, session: Any) -> tuple[str, str] | None:
+        """Claim the most overdue due open thread for this daemon: (source, thread_id), or None when none is due.
+
+        Its open incidents are booked `CLAIM_LEASE` ahead in the same transaction, so another daemon (or the
+        next tracking run) skips it while it is being read; the re-read then books its real next time.
+        """
+        return incidents_repo.claim_due_thread(session, self.clock(), until=self.clock() + CLAIM_LEASE)
+
+    def closed_due(self, session: Any) -> list[tuple[str, str]]:
+        """(source, thread_id) of closed incidents whose rare re-read is due (not claimed: a second read by
+        another daemon costs one request and stores nothing twice)."""
+        return list(dict.fromkeys((i.source, i.thread_id) for i in self._closed_due(session, self.clock())))
 
     def spent(self, session: Any, source: str, requests: int) -> None:
         """Charge a re-read's requests to the source's budget."""

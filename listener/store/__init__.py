@@ -62,9 +62,11 @@ class Store:
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
+        from listener import shutdown
         from listener.store.migrate import upgrade_to_head
 
-        upgrade_to_head(self.engine)
+        with shutdown.shielded():  # SIGTERM during start-up waits for the migration to finish
+            upgrade_to_head(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

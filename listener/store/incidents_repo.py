@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from listener.store.models import Incident, MatchRow, PostRow, Snapshot, VerdictRow
@@ -148,6 +148,27 @@ def comment_times(session: Session, source: str, thread_id: str, *, until: datet
                                              PostRow.is_thread_start.is_(False), PostRow.posted_at <= until)
              .order_by(PostRow.posted_at))
     return list(session.scalars(query))
+
+
+def claim_due_thread(session: Session, now: datetime, *, until: datetime) -> tuple[str, str] | None:
+    """Book the most overdue thread's open incidents for `until` and return (source, thread_id); None if none.
+
+    On PostgreSQL a thread another worker is claiming at this moment (its advisory lock is held) is skipped,
+    and the due check is repeated under the lock, so two daemons never claim the same thread.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for incident in incidents_due_for_poll(session, now)[:50]:
+        key = f"{incident.source}\n{incident.thread_id}"
+        if postgres and not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(key)))):
+            continue
+        booked = session.execute(
+            update(Incident).where(Incident.source == incident.source, Incident.thread_id == incident.thread_id,
+                                   Incident.status == "open", Incident.next_poll_at.is_not(None),
+                                   Incident.next_poll_at <= now)
+            .values(next_poll_at=until).execution_options(synchronize_session=False))
+        if booked.rowcount:
+            return incident.source, incident.thread_id
+    return None
 
 
 def open_incidents_of_thread(session: Session, source: str, thread_id: str) -> Sequence[Incident]:

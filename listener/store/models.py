@@ -259,3 +259,20 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     # the route's quiet hours and digest cadence at enqueue time, so the dispatcher needs no watchlists
     route_opts: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class JobLease(Base):
+    """One row per shared job (a source's poll, housekeeping): when it is next due, and which daemon runs it.
+
+    Several daemons on one database claim a due job with one conditional UPDATE, so each poll runs once per
+    schedule in total; a running daemon keeps renewing `lease_until`, so one that dies loses its claim
+    within a lease and another takes the job over.
+    """
+
+    __tablename__ = "job_leases"
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    next_run_at: Mapped[datetime]
+    owner: Mapped[str | None] = mapped_column(String(200), default=None)  # the daemon running it now
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)  # NULL: not running
+    last_owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    last_started_at: Mapped[datetime | None] = mapped_column(default=None)

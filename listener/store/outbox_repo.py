@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,6 +71,19 @@ def coalescible_update(session: Session, incident_id: int) -> OutboxRow | None:
                                      OutboxRow.status == "pending", OutboxRow.attempts == 0)
              .order_by(OutboxRow.id.desc()))
     return session.scalars(query).first()
+
+
+def replace_if_unchanged(session: Session, row: OutboxRow, **values: object) -> bool:
+    """Rewrite `row` only if its status and attempt count are still what this session read; False otherwise.
+
+    One conditional UPDATE, atomic on every backend: a dispatcher that has meanwhile claimed the row and
+    marked it as being sent makes this a no-op (on PostgreSQL the UPDATE waits for that worker's commit and
+    then finds the row changed), so a newer edit is never written into a row that goes out with the old one.
+    """
+    query = (update(OutboxRow).where(OutboxRow.id == row.id, OutboxRow.status == row.status,
+                                     OutboxRow.attempts == row.attempts)
+             .values(**values).execution_options(synchronize_session="evaluate"))
+    return session.execute(query).rowcount == 1
 
 
 def last_of_kind(session: Session, incident_id: int, kind: str) -> OutboxRow | None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Callable, ContextManager, Iterable, Sequence
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from listener.store.cleaning import ID_CHARS, Unstorable, clean_post, clean_text
@@ -45,9 +46,16 @@ def store_posts(session: Session, posts: Iterable[Post], *, now: datetime, backf
         result.cleaned += cleaned is not post
         result.kept.append(cleaned)
     existing = _existing_ids(session, result.kept) if result.kept else set()
-    result.new = [_row(post, now, backfill) for post in result.kept if (post.source, post.external_id) not in existing]
-    session.add_all(result.new)
-    session.flush()
+    fresh = [post for post in result.kept if (post.source, post.external_id) not in existing]
+    try:
+        with session.begin_nested():
+            result.new = [_row(post, now, backfill) for post in fresh]
+            session.add_all(result.new)
+            session.flush()
+    except IntegrityError:
+        # Another worker stored some of them since we looked (a thread re-read and a poll of the same topic on
+        # two daemons): keep the rest, each in its own savepoint, instead of failing the whole run.
+        result.new = [row for post in fresh if (row := _insert_one(session, post, now, backfill)) is not None]
     _set_aside(session, result.rejected, now)
     return result
 
@@ -91,6 +99,17 @@ def _set_aside(session: Session, rejected: list[tuple[Post, str]], now: datetime
         session.add(RejectedPost(source=post.source, external_id=ident, url=clean_text(post.url), reason=reason,
                                  excerpt=clean_text(post.text)[:500], rejected_at=now))
     session.flush()
+
+
+def _insert_one(session: Session, post: Post, now: datetime, backfill: bool) -> PostRow | None:
+    try:
+        with session.begin_nested():
+            row = _row(post, now, backfill)
+            session.add(row)
+            session.flush()
+        return row
+    except IntegrityError:
+        return None
 
 
 def record_snapshots(session: Session, posts: Iterable[Post], *, now: datetime) -> int:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from listener.store.models import RejectedPost, RereadBudget, SourceState, ThreadCursor
@@ -19,11 +20,16 @@ BUCKET = timedelta(minutes=10)  # a source may spend at most this much of its ho
 
 def source_state(session: Session, name: str, kind: str) -> SourceState:
     """The state row for a source, created on first use."""
-    state = session.scalars(select(SourceState).where(SourceState.name == name)).first()
+    query = select(SourceState).where(SourceState.name == name)
+    state = session.scalars(query).first()
     if state is None:
-        state = SourceState(name=name, kind=kind)
-        session.add(state)
-        session.flush()
+        try:
+            with session.begin_nested():  # another daemon may create it at the same moment
+                state = SourceState(name=name, kind=kind)
+                session.add(state)
+                session.flush()
+        except IntegrityError:
+            state = session.scalars(query).one()
     return state
 
 
