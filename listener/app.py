@@ -87,7 +87,8 @@ def build_notifier(loaded: LoadedConfig) -> Any:
         log.warning("no Slack token in $%s: alerts go to the console", slack.token_env)
         return REGISTRY["console"]()
     return REGISTRY["slack"](token=token, base_url=slack.base_url, interactive=slack.interactive,
-                             mask_personal_data=loaded.config.alerting.mask_personal_data)
+                             mask_personal_data=loaded.config.alerting.mask_personal_data,
+                             timezone=loaded.config.alerting.timezone)
 
 
 def start_buttons(loaded: LoadedConfig, notifier: Any, on_action: Callable[[Any], str],

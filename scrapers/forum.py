@@ -82,8 +82,11 @@ class ForumScraper:
         for _ in range(self.options.max_pages):
             if not url:
                 break
-            soup = parse_html(self.http.get(url).text())
+            page = self.http.get(url)
             result.pages_read += 1
+            if page.not_modified:  # 304: this page and the older ones behind it hold nothing new
+                break
+            soup = parse_html(page.text())
             found = [urljoin(url, attr_of(a, "href")) for a in soup.select(self.options.item_link) if attr_of(a, "href")]
             if not found and not links:
                 raise ScrapeError(f"listing has no {self.options.item_link!r} links", url=url, layout_changed=True)

@@ -9,7 +9,7 @@ import pytest
 from scrapers.base import ScrapeError
 from scrapers.forum import ForumOptions, ForumScraper
 from scrapers.http import HttpClient, HttpPolicy
-from tests.fixture_server import FIXTURES, FixtureServer
+from tests.fixture_server import FIXTURES, Answer, FixtureServer
 
 PANTIP_SELECTORS = dict(
     listing_url="/forum/mbk", item_link="a.topic-link", next_page="a.next",
@@ -59,3 +59,20 @@ def test_forum_layout_change(fixture_server: FixtureServer) -> None:
     with pytest.raises(ScrapeError) as caught:
         ForumScraper("f", options, client()).fetch(None)
     assert caught.value.layout_changed and caught.value.url.endswith("/topic/43500105")
+
+
+def test_an_unchanged_listing_answered_304_is_no_news_not_a_layout_change(fixture_server: FixtureServer) -> None:
+    page2 = FIXTURES / "forum/listing_page2_synthetic.html"
+    fixture_server.add_sequence("GET", "/forum/mbk", [
+        Answer.from_file(page2, headers={"ETag": '"v1"'}),
+        Answer(status=304, headers={"ETag": '"v1"'}),
+    ])
+    fixture_server.add("GET", "/topic/43500105", file=FIXTURES / "pantip/topic_small_synthetic.html")
+    fixture_server.add("GET", "/topic/30000000", file=FIXTURES / "pantip/topic_30000000_rendered_2019.html")
+    options = ForumOptions(base_url=fixture_server.base_url, **{**PANTIP_SELECTORS, "next_page": ""})
+    scraper = ForumScraper("f", options, client())
+    first = scraper.fetch(None)
+    assert len([p for p in first.posts if p.is_thread_start]) == 2
+    again = scraper.fetch(first.cursor)  # the server says the listing has not changed
+    assert again.posts == [] and again.cursor == first.cursor
+    assert fixture_server.requests_to("/forum/mbk")[-1].headers.get("if-none-match") == '"v1"'
