@@ -1,4 +1,4 @@
-"""The `fangsiang` command: run | once | check | score | eval | demo | status.
+"""The `fangsiang` command: run | once | check | score | eval | demo | status | outbox.
 
 Exit codes: 0 ok, 1 runtime failure (or bad input lines for `score`), 2 invalid configuration.
 `--config` defaults to $FANGSIANG_CONFIG or ./config.yaml.
@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from listener.errors import ConfigError
 
@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, evaluator_args = argv[:at + 1], argv[at + 1:]
     args = _parser().parse_args(argv)
     args.rest = evaluator_args
-    default_level = "WARNING" if args.command in ("demo", "score", "eval", "check") else "INFO"
+    default_level = "WARNING" if args.command in ("demo", "score", "eval", "check", "outbox") else "INFO"
     logging.basicConfig(level=getattr(logging, args.log_level or default_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("alembic", "httpx", "httpcore", "apscheduler"):  # one line per request is noise
@@ -60,10 +60,24 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="evaluate the model on labelled JSONL files (eval --help)",
                                    add_help=False)
     evaluate.set_defaults(func=_eval)
+    _outbox_parser(commands)
     demo = commands.add_parser("demo", help="the whole pipeline offline on captured pages, alerts shown here")
     demo.add_argument("--slack-url", help="send to this Slack-compatible API root instead of the console")
     demo.set_defaults(func=_demo)
     return parser
+
+
+def _outbox_parser(commands: Any) -> None:
+    outbox = commands.add_parser("outbox", help="list the alert outbox; re-send dead alerts after a fix")
+    verbs = outbox.add_subparsers(dest="verb", required=True)
+    listing = verbs.add_parser("list", help="alerts waiting, failing or dead, with their last error")
+    listing.add_argument("--status", action="append", choices=["dead", "sending", "pending", "held", "digest"],
+                         help="only rows with this status (repeatable; default: all of these)")
+    resend = verbs.add_parser("resend", help="put dead alerts back in line")
+    which = resend.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, action="append", dest="ids", metavar="N", help="this row (repeatable)")
+    which.add_argument("--all-dead", action="store_true", help="every dead alert")
+    outbox.set_defaults(func=_outbox)
 
 
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -134,6 +148,19 @@ def _status(args: argparse.Namespace) -> int:
     store = Store(loaded.storage_url)
     store.migrate()
     print(describe_health(store))
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from listener.delivery import outbox_command
+    from listener.store import Store
+
+    store = Store(_load(args).storage_url)
+    store.migrate()
+    if args.verb == "list":
+        print(outbox_command.list_rows(store, args.status or outbox_command.OPEN_STATUSES))
+    else:
+        print(outbox_command.resend(store, None if args.all_dead else args.ids))
     return 0
 
 

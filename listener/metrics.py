@@ -22,6 +22,9 @@ POSTS_MATCHED = Counter("fangsiang_posts_matched_total", "Posts that matched a w
 ALERTS_SENT = Counter("fangsiang_alerts_sent_total", "Alerts delivered to Slack (or the console)", registry=REGISTRY)
 ALERTS_FAILED = Counter("fangsiang_alert_failures_total", "Failed delivery attempts (retried, or dead)",
                         registry=REGISTRY)
+DELIVERY_FAILURES = Counter("fangsiang_delivery_failures_total",
+                            "Failed deliveries by the channel's reason; outcome retry (tried again) or dead (gave up)",
+                            ["reason", "outcome"], registry=REGISTRY)
 OUTBOX_WAITING = Gauge("fangsiang_outbox_waiting", "Alerts waiting in the outbox (retrying or held)",
                        registry=REGISTRY)
 SCORE_SECONDS = Histogram("fangsiang_score_batch_seconds", "Time to score one batch", registry=REGISTRY)

@@ -18,13 +18,14 @@ Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, ContextManager, Protocol
 
 from alerts.types import Alert, Delivery
 from listener.config.alerting import AlertingConfig
 from listener.delivery.digests import flush_digests, in_quiet_hours, release_held, summary_chart_png
+from listener.delivery.failures import log_failure, reason_label
 from listener.delivery.outbox import alert_from_payload, enqueue
 from listener.store import incidents_repo, outbox_repo
 from listener.store.models import Incident, OutboxRow
@@ -54,6 +55,7 @@ class DispatchStats:
     to_digest: int = 0  # over the channel budget
     digests: int = 0  # digests and catch-ups built this run
     waiting: int = 0  # behind an earlier row of the same incident
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (reason label, "retry" | "dead") per failure
 
 
 class Dispatcher:
@@ -200,14 +202,18 @@ class Dispatcher:
         if delivery.permanent or row.attempts >= self.alerting.max_attempts:
             row.status = "dead"
             stats.dead += 1
+            stats.failures.append((reason_label(row.last_error), "dead"))
+            log_failure(row, row.last_error, dead=True)
             self._report_dead(session, row, now)
             return "dead"
         stats.failed += 1
+        stats.failures.append((reason_label(row.last_error), "retry"))
         if delivery.retry_after is not None:
             row.next_attempt_at = now + timedelta(seconds=delivery.retry_after)
             self._paused_until = row.next_attempt_at
-            return "stop"
-        row.next_attempt_at = now + min(BACKOFF_FIRST * 2 ** min(row.attempts - 1, 16), BACKOFF_CAP)
+        else:
+            row.next_attempt_at = now + min(BACKOFF_FIRST * 2 ** min(row.attempts - 1, 16), BACKOFF_CAP)
+        log_failure(row, row.last_error, dead=False, retry_in_s=(row.next_attempt_at - now).total_seconds())
         return "stop"  # Slack is failing; trying the other rows now would only spend their attempts
 
     def _report_dead(self, session: Any, row: OutboxRow, now: datetime) -> None:
