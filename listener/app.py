@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -61,12 +62,16 @@ def build_backend(loaded: LoadedConfig) -> Any:
     from sentiment import load_backend
 
     model = loaded.config.model
+    started = time.monotonic()
+    log.info("loading the %s model", model.backend)
     first = load_backend(model.backend, **{"cues": model.cues or None, **model.options})
     if model.second_stage is None:
+        log.info("model ready in %.1f s", time.monotonic() - started)
         return first
     from sentiment.cascade import Cascade
 
     stage = model.second_stage
+    log.info("loading the second-stage %s model", stage.backend)
     try:
         second = load_backend(stage.backend, **{"cues": model.cues or None, **stage.options})
     except ImportError as exc:
@@ -75,6 +80,7 @@ def build_backend(loaded: LoadedConfig) -> Any:
         log.warning("second-stage model %r is off: %s (pip install 'fangsiang[encoder]' to enable it)",
                     stage.backend, exc)
         return first
+    log.info("models ready in %.1f s", time.monotonic() - started)
     return Cascade(first, second, weight=stage.weight)
 
 

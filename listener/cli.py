@@ -1,7 +1,7 @@
-"""The `fangsiang` command: run | once | check | score | eval | demo | status | outbox.
+"""The `fangsiang` command: run | once | check | score | eval | demo | status | outbox | schema | completion.
 
 Exit codes: 0 ok, 1 runtime failure (or bad input lines for `score`), 2 invalid configuration.
-`--config` defaults to $FANGSIANG_CONFIG or ./config.yaml.
+`--config` defaults to $FANGSIANG_CONFIG or ./config.yaml. The one home of shtab (shell completion).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from listener.errors import ConfigError
+from listener.logs import setup_logging
 
 log = logging.getLogger("fangsiang")
 
@@ -26,11 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, evaluator_args = argv[:at + 1], argv[at + 1:]
     args = _parser().parse_args(argv)
     args.rest = evaluator_args
-    default_level = "WARNING" if args.command in ("demo", "score", "eval", "check", "outbox") else "INFO"
-    logging.basicConfig(level=getattr(logging, args.log_level or default_level),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("alembic", "httpx", "httpcore", "apscheduler"):  # one line per request is noise
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    default_level = "INFO" if args.command in ("run", "once", "status") else "WARNING"
+    setup_logging(args.log_level or default_level, args.log_format)
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
@@ -43,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", default=os.environ.get("FANGSIANG_CONFIG", "config.yaml"),
                         help="config file (default: $FANGSIANG_CONFIG or ./config.yaml)")
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-format", choices=["text", "json"], default=os.environ.get("FANGSIANG_LOG_FORMAT", "text"),
+                        help="text lines, or one JSON object per line (default: $FANGSIANG_LOG_FORMAT or text)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the daemon until SIGTERM/SIGINT").set_defaults(func=_run)
     commands.add_parser("once", help="run every stage one time, then exit").set_defaults(func=_once)
@@ -61,10 +62,26 @@ def _parser() -> argparse.ArgumentParser:
                                    add_help=False)
     evaluate.set_defaults(func=_eval)
     _outbox_parser(commands)
+    schema = commands.add_parser("schema", help="print the JSON Schema of config.yaml (for editors)")
+    schema.add_argument("--output", help="write it to this file instead")
+    schema.set_defaults(func=_schema)
+    completion = commands.add_parser("completion", help="print a shell completion script")
+    completion.add_argument("shell", choices=["bash", "zsh", "tcsh"])
+    completion.set_defaults(func=_completion)
     demo = commands.add_parser("demo", help="the whole pipeline offline on captured pages, alerts shown here")
     demo.add_argument("--slack-url", help="send to this Slack-compatible API root instead of the console")
     demo.set_defaults(func=_demo)
     return parser
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("fangsiang")
+    except PackageNotFoundError:  # run from a checkout without installing
+        return "unknown"
 
 
 def _outbox_parser(commands: Any) -> None:
@@ -98,17 +115,22 @@ def _pipeline(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _run(args: argparse.Namespace) -> int:
     from listener import metrics
-    from listener.app import start_buttons
+    from listener.app import build, start_buttons
+    from listener.pipeline import Pipeline
     from listener.scheduler import run_forever
 
-    pipeline = _pipeline(args)
-    settings = pipeline.parts.loaded.config.metrics
-    if settings.enabled:
-        metrics.serve(settings.host, settings.port)
+    log.info("fangsiang %s starting with %s: loading the configuration, then the model (up to half a minute "
+             "with a second stage)", version(), args.config)
+    loaded = _load(args)
+    readiness = metrics.Readiness(expected=("database", "scheduler"))
+    if loaded.config.metrics.enabled:  # /healthz answers while the model loads; /readyz says what is starting
+        metrics.serve(loaded.config.metrics.host, loaded.config.metrics.port, readiness)
+    pipeline = Pipeline(build(loaded))
+    readiness.add("database", pipeline.parts.store.ping)
     buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button,
                             report=pipeline.notify_ops)
     try:
-        return run_forever(pipeline)
+        return run_forever(pipeline, on_start=lambda scheduler: readiness.add("scheduler", lambda: scheduler.running))
     finally:
         if buttons is not None:
             buttons.close()
@@ -161,6 +183,24 @@ def _outbox(args: argparse.Namespace) -> int:
         print(outbox_command.list_rows(store, args.status or outbox_command.OPEN_STATUSES))
     else:
         print(outbox_command.resend(store, None if args.all_dead else args.ids))
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from listener.config.json_schema import config_schema_text
+
+    text = config_schema_text()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _completion(args: argparse.Namespace) -> int:
+    import shtab
+
+    print(shtab.complete(_parser(), shell=args.shell))
     return 0
 
 

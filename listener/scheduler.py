@@ -25,12 +25,17 @@ from listener.pipeline import Pipeline
 log = logging.getLogger(__name__)
 
 
-def run_forever(pipeline: Pipeline, stop: threading.Event | None = None) -> int:
-    """Run until SIGTERM/SIGINT (or `stop` is set); finish in-flight work; return the exit code."""
+def run_forever(pipeline: Pipeline, stop: threading.Event | None = None,
+                on_start: Callable[[BackgroundScheduler], None] | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or `stop` is set); finish in-flight work; return the exit code.
+
+    `on_start` gets the running scheduler (the readiness probe asks it whether it still runs)."""
     stop = stop or threading.Event()
     scheduler = build_scheduler(pipeline)
     _install_signal_handlers(stop)
     scheduler.start()
+    if on_start is not None:
+        on_start(scheduler)
     log.info("fangsiang running: %d sources; Ctrl-C or SIGTERM stops it", len(pipeline.parts.sources))
     stop.wait()
     log.info("stopping: waiting for running jobs to finish")

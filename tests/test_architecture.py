@@ -34,6 +34,8 @@ HOMES = {
     "yaml": ["listener/config/yamlio.py"],
     "apscheduler": ["listener/scheduler.py"],
     "prometheus_client": ["listener/metrics.py"],
+    "pythonjsonlogger": ["listener/logs.py"],
+    "shtab": ["listener/cli.py"],
     "transformers": ["sentiment/encoder/"],
     "torch": ["sentiment/encoder/"],
     "safetensors": ["sentiment/encoder/"],
