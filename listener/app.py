@@ -91,10 +91,36 @@ def build_notifier(loaded: LoadedConfig) -> Any:
     token = os.environ.get(slack.token_env, "").strip()
     if not token:
         log.warning("no Slack token in $%s: alerts go to the console", slack.token_env)
-        return REGISTRY["console"]()
-    return REGISTRY["slack"](token=token, base_url=slack.base_url, interactive=slack.interactive,
-                             mask_personal_data=loaded.config.alerting.mask_personal_data,
-                             timezone=loaded.config.alerting.timezone)
+        primary = REGISTRY["console"]()
+    else:
+        primary = REGISTRY["slack"](token=token, base_url=slack.base_url, interactive=slack.interactive,
+                                    mask_personal_data=loaded.config.alerting.mask_personal_data,
+                                    timezone=loaded.config.alerting.timezone)
+    return build_channels(loaded, primary)
+
+
+def build_channels(loaded: LoadedConfig, primary: Any) -> Any:
+    """Slack (or the console) plus the `alerting.channels` sent through apprise; their URLs from the environment."""
+    channels = loaded.config.alerting.channels
+    if not channels:
+        return primary
+    from alerts.channels import AppriseNotifier, ChannelRouter, is_valid_url
+    from listener.errors import ConfigError
+
+    notifiers = {}
+    for index, channel in enumerate(channels):
+        urls = os.environ.get(channel.url_env, "").split()
+        key = f"alerting.channels[{index}].url_env"
+        if not urls:
+            raise ConfigError(f"${channel.url_env} is empty: it must hold the apprise URL(s) of channel "
+                              f"{channel.name!r}", file=loaded.file, key=key)
+        if not all(is_valid_url(url) for url in urls):
+            raise ConfigError(f"${channel.url_env} holds a URL apprise does not understand (channel "
+                              f"{channel.name!r}); see https://github.com/caronc/apprise/wiki", file=loaded.file, key=key)
+        notifiers[channel.name] = AppriseNotifier(urls, mask_personal_data=loaded.config.alerting.mask_personal_data)
+        log.info("channel %s: %s for %s", channel.name, ", ".join(channel.kinds),
+                 "every watchlist" if channel.all_watchlists else "the routes that name it")
+    return ChannelRouter(primary, notifiers)
 
 
 def start_buttons(loaded: LoadedConfig, notifier: Any, on_action: Callable[[Any], str],

@@ -27,6 +27,7 @@ HOMES = {
     "phonenumbers": ["alerts/privacy/numbers.py"],
     "stdnum": ["alerts/privacy/numbers.py"],
     "slack_bolt": ["alerts/interactive.py"],
+    "apprise": ["alerts/channels.py"],
     "matplotlib": ["alerts/chart.py"],
     "sqlalchemy": ["listener/store/"],
     "alembic": ["listener/store/"],

@@ -61,6 +61,21 @@ class Tiers(Strict):
         return None
 
 
+ChannelKind = Literal["new", "escalation", "digest", "summary", "health"]
+
+
+class ChannelConfig(Strict):
+    """Another place alerts go besides Slack (Teams, LINE-style webhooks, e-mail, any webhook), as an apprise
+    URL held in an environment variable. It gets whole messages only, never edits in place, so: new incidents,
+    escalations, digests, and (if listed) daily summaries and ops health notices."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    url_env: str = Field(min_length=1)  # the variable holds one or more apprise URLs (space-separated)
+    kinds: tuple[ChannelKind, ...] = ("new", "escalation", "digest")
+    min_severity: Severity = "watch"  # new incidents and escalations below this are not sent here
+    all_watchlists: bool = False  # true: every watchlist's alerts; false: only routes that list this channel
+
+
 class QuietHours(Strict):
     start: time
     end: time
@@ -77,6 +92,7 @@ class Route(Strict):
     digest_below: Severity | None = "high"  # severities below this go to the digest instead of a message
     digest_every: Literal["hourly", "daily"] = "hourly"
     quiet_hours: QuietHours | None = None
+    channels: tuple[str, ...] = ()  # names from `alerting.channels` that also get this route's alerts
 
 
 class AlertingConfig(Strict):
@@ -91,3 +107,4 @@ class AlertingConfig(Strict):
     timezone: TimeZoneName = "Asia/Bangkok"
     mask_personal_data: bool = True
     max_attempts: int = Field(50, ge=1)  # then the outbox row is marked dead and reported to ops
+    channels: tuple[ChannelConfig, ...] = ()  # other channels through apprise (see ChannelConfig)

@@ -26,6 +26,7 @@ from alerts.types import Alert, Delivery
 from listener.config.alerting import AlertingConfig
 from listener.delivery.digests import flush_digests, in_quiet_hours, release_held, summary_chart_png
 from listener.delivery.failures import log_failure, reason_label
+from listener.delivery.fanout import fan_out
 from listener.delivery.outbox import alert_from_payload, enqueue
 from listener.store import incidents_repo, outbox_repo
 from listener.store.models import Incident, OutboxRow
@@ -104,6 +105,7 @@ class Dispatcher:
             # Another worker has it, or it was handled meanwhile: the incident's later rows wait for the next
             # pass, so two workers never send one incident's messages out of order (or edit before the post).
             return "blocked"
+        fan_out(session, row, self.alerting.channels, now)  # other channels get their own rows (idempotent)
         alert = alert_from_payload(row.payload)
         critical = alert.severity == "critical"
         # A "sending" row passed the quiet-hours and budget checks on its first try and may already be in
