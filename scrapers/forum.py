@@ -1,6 +1,6 @@
 """Generic HTML forum scraper (kind "forum"), configured entirely by CSS selectors.
 
-Reads the source options `base_url`, `listing_url`, `item_link`, `next_page`, `max_pages`, `title`,
+Reads the source options `base_url`, `listing_url`, `item_link`, `next_page`, `max_pages`, `backfill_hours`, `title`,
 `body`, `author`, `time`, `time_attr`, `time_format`, `utc_offset_hours`, `comment`, `comment_body`,
 `comment_author`, `comment_time`, `lang`. A new forum with server-rendered pages is a config entry,
 not code: the listing page gives topic links, each topic page gives the post and, optionally, its
@@ -31,6 +31,7 @@ class ForumOptions:
     item_link: str = "a"  # selector of topic links on the listing page
     next_page: str = ""  # selector of the "older" link; empty = one listing page
     max_pages: int = 3
+    backfill_hours: float | None = None  # first run only: skip posts older than this (None: all listed)
     title: str = "h1"
     body: str = "article"
     author: str = ""
@@ -63,6 +64,9 @@ class ForumScraper:
             known.add(link)
             seen.append(link)
         del seen[:-SEEN_LIMIT]
+        if cursor is None and self.options.backfill_hours is not None:  # the first run's window
+            since = datetime.now(timezone.utc) - timedelta(hours=self.options.backfill_hours)
+            result.posts = [p for p in result.posts if p.posted_at >= since]
         return result
 
     def fetch_thread(self, thread_id: str, cursor: dict[str, Any] | None) -> FetchResult:

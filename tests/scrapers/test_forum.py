@@ -76,3 +76,11 @@ def test_an_unchanged_listing_answered_304_is_no_news_not_a_layout_change(fixtur
     again = scraper.fetch(first.cursor)  # the server says the listing has not changed
     assert again.posts == [] and again.cursor == first.cursor
     assert fixture_server.requests_to("/forum/mbk")[-1].headers.get("if-none-match") == '"v1"'
+
+
+def test_backfill_hours_bounds_the_first_run_only(fixture_server: FixtureServer) -> None:
+    serve(fixture_server)  # topics from 2013 and 2019: far older than a day
+    options = ForumOptions(base_url=fixture_server.base_url, **{**PANTIP_SELECTORS, "backfill_hours": 24})
+    first = ForumScraper("f", options, client()).fetch(None)
+    assert first.posts == [] and len(first.cursor["seen"]) == 2  # read, remembered, not stored as new
+    assert ForumScraper("f", options, client()).fetch(first.cursor).posts == []
