@@ -108,3 +108,13 @@ class AlertingConfig(Strict):
     mask_personal_data: bool = True
     max_attempts: int = Field(50, ge=1)  # then the outbox row is marked dead and reported to ops
     channels: tuple[ChannelConfig, ...] = ()  # other channels through apprise (see ChannelConfig)
+
+    @model_validator(mode="after")
+    def _channel_names(self) -> "AlertingConfig":
+        names = [c.name for c in self.channels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"channel names must be unique: {', '.join(names)}")
+        unknown = set(self.default_route.channels) - set(names)
+        if unknown:
+            raise ValueError(f"default_route.channels names unknown channel(s): {', '.join(sorted(unknown))}")
+        return self

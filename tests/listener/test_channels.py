@@ -141,3 +141,10 @@ def test_apprise_notifier_reports_why_it_failed() -> None:
         Alert(incident_id=1, revision=1, kind="new", title="t", url="", excerpt="", lang="th", risk=0.5, reason="r",
               watchlist="w", severity="watch", channel="apprise:x"))
     assert not delivery.ok and not delivery.permanent and "connection error" in delivery.error.lower()
+
+
+def test_channel_names_are_unique_and_the_default_route_names_real_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unique"):
+        parse_config_text("alerting: {channels: [{name: t, url_env: X}, {name: t, url_env: Y}]}", base_dir=tmp_path)
+    with pytest.raises(ConfigError, match="unknown channel"):
+        parse_config_text("alerting: {default_route: {channels: [nope]}}", base_dir=tmp_path)
