@@ -116,7 +116,8 @@ def build_channels(loaded: LoadedConfig, primary: Any) -> Any:
                               f"{channel.name!r}", file=loaded.file, key=key)
         if not all(is_valid_url(url) for url in urls):
             raise ConfigError(f"${channel.url_env} holds a URL apprise does not understand (channel "
-                              f"{channel.name!r}); see https://github.com/caronc/apprise/wiki", file=loaded.file, key=key)
+                              f"{channel.name!r}); see https://github.com/caronc/apprise/wiki",
+                              file=loaded.file, key=key)
         notifiers[channel.name] = AppriseNotifier(urls, mask_personal_data=loaded.config.alerting.mask_personal_data)
         log.info("channel %s: %s for %s", channel.name, ", ".join(channel.kinds),
                  "every watchlist" if channel.all_watchlists else "the routes that name it")

@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", default=os.environ.get("FANGSIANG_CONFIG", "config.yaml"),
                         help="config file (default: $FANGSIANG_CONFIG or ./config.yaml)")
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    parser.add_argument("--log-format", choices=["text", "json"], default=os.environ.get("FANGSIANG_LOG_FORMAT", "text"),
+    parser.add_argument("--log-format", choices=["text", "json"],
+                        default=os.environ.get("FANGSIANG_LOG_FORMAT", "text"),
                         help="text lines, or one JSON object per line (default: $FANGSIANG_LOG_FORMAT or text)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -1,7 +1,7 @@
 """Generic HTML forum scraper (kind "forum"), configured entirely by CSS selectors.
 
-Reads the source options `base_url`, `listing_url`, `item_link`, `next_page`, `max_pages`, `backfill_hours`, `title`,
-`body`, `author`, `time`, `time_attr`, `time_format`, `utc_offset_hours`, `comment`, `comment_body`,
+Reads the source options `base_url`, `listing_url`, `item_link`, `next_page`, `max_pages`, `backfill_hours`,
+`title`, `body`, `author`, `time`, `time_attr`, `time_format`, `utc_offset_hours`, `comment`, `comment_body`,
 `comment_author`, `comment_time`, `lang`. A new forum with server-rendered pages is a config entry,
 not code: the listing page gives topic links, each topic page gives the post and, optionally, its
 comments. Topic URLs seen are kept in the cursor (bounded), since listings have no stable ids.

@@ -1,8 +1,8 @@
 """RSS/Atom scraper (kind "rss"), also the parser behind Google News (the only home of `feedparser`).
 
 Reads the source options `urls`, `base_url` (a prefix for relative `urls`, so tests can point
-the source at a local server) and `backfill_hours` (the first read of a feed skips older entries). Feeds are fetched with conditional GET, so an unchanged feed costs a
-304 and yields nothing; entries are keyed by `id`/`guid` (falling back to the link) and the cursor
+the source at a local server) and `backfill_hours` (the first read of a feed skips older entries).
+Feeds are fetched with conditional GET, so an unchanged feed costs a 304 and yields nothing; entries are keyed by `id`/`guid` (falling back to the link) and the cursor
 remembers the ids seen per feed, because feeds have no paging and re-list the same entries each run.
 """
 

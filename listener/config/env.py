@@ -4,8 +4,9 @@ file serves every machine and a container needs no edited copy.
 `__` separates levels (`FANGSIANG_STORAGE__URL`, `FANGSIANG_METRICS__PORT`, `FANGSIANG_ALERTING__OPS_CHANNEL`,
 `FANGSIANG_SOURCES__0__ENABLED`: list items by index); a top-level key needs none (`FANGSIANG_LOG_LEVEL`). Names
 are case-insensitive. Values are read as YAML, like the file: `9500` is a number, `false` a boolean, `[a, b]` a
-list; text YAML reads as nothing (`#care`, a channel) stays text. Only variables whose first part names a top-level config key count, so `FANGSIANG_SLACK_TOKEN`,
-`FANGSIANG_CONFIG` and other settings of the same prefix are never mistaken for overrides.
+list; text YAML reads as nothing (`#care`, a channel) stays text. Only variables whose first part names a
+top-level config key count, so `FANGSIANG_SLACK_TOKEN`, `FANGSIANG_CONFIG` and other settings of the same
+prefix are never mistaken for overrides.
 """
 
 from __future__ import annotations
