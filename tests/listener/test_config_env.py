@@ -40,7 +40,7 @@ def test_an_override_of_an_unknown_key_is_refused_like_a_typo_in_the_file(monkey
     monkeypatch.setenv("FANGSIANG_STORAGE__URI", "sqlite://")
     with pytest.raises(ConfigError) as caught:
         load_config(ROOT / "config.yaml")
-    assert "$FANGSIANG_STORAGE__URI" in str(caught.value) and "valid keys are: url" in str(caught.value)
+    assert "$FANGSIANG_STORAGE__URI" in str(caught.value) and "valid keys are:" in str(caught.value)
 
 
 def test_a_missing_list_item_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
