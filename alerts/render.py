@@ -10,13 +10,16 @@ One layout per ``alert.kind``:
   e.g. a source went blind or came back (green when the severity or title says "recovered").
 
 All post-derived text goes through ``mrkdwn.escape`` (so it can never mention anyone) and, unless
-``mask=False``, through ``privacy.mask_personal_data``. Slack's size limits are enforced here.
+``mask=False``, through ``privacy.mask_personal_data``. Slack's size limits are enforced here. Times are
+shown to the minute in ``timezone`` (the notifier passes config key ``alerting.timezone``; default UTC).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone as dt_timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alerts import mrkdwn as M
 from alerts.privacy import mask_personal_data
@@ -44,6 +47,19 @@ class RenderedMessage:
 class _Ctx:
     mask: bool
     interactive: bool
+    timezone: str = "UTC"
+
+    def when(self, iso: str) -> str:
+        """An ISO-8601 time as local minutes ("2026-11-22 09:10 +07"); a bare date or odd text as it is."""
+        try:
+            moment = datetime.fromisoformat(iso) if "T" in iso or " " in iso.strip() else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            return M.escape(iso)
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)  # stored times are UTC
+        local = aware.astimezone(ZoneInfo(self.timezone))
+        return M.escape(f"{local:%Y-%m-%d %H:%M} {local.tzname()}")
 
     def clean(self, text: str, limit: int | None = None, one_line: bool = False, plain: bool = False) -> str:
         """Untrusted text → masked, (optionally) one line, cut to ``limit`` and escaped (for plain_text
@@ -58,9 +74,10 @@ class _Ctx:
         return M.clip(text, limit) if limit else text
 
 
-def render(alert: Alert, *, mask: bool = True, interactive: bool = False) -> RenderedMessage:
+def render(alert: Alert, *, mask: bool = True, interactive: bool = False,
+           timezone: str = "UTC") -> RenderedMessage:
     """Render ``alert`` per its kind; an unknown kind renders as a new incident card."""
-    ctx = _Ctx(mask=mask, interactive=interactive)
+    ctx = _Ctx(mask=mask, interactive=interactive, timezone=timezone)
     builder = _KINDS.get(alert.kind, _card)
     message = builder(alert, ctx)
     blocks = message.blocks[: M.MAX_BLOCKS]
@@ -149,7 +166,7 @@ def _card(alert: Alert, ctx: _Ctx) -> RenderedMessage:
         {"type": "section", "fields": _card_fields(alert)},
         _context(f"*Why:* {ctx.clean(alert.reason, 500, one_line=True)}"),
         _context(f"Incident #{alert.incident_id}", f"rev {alert.revision}", "updated" if alert.kind == "update" else "",
-                 M.escape(alert.source), M.escape(alert.posted_at)),
+                 M.escape(alert.source), ctx.when(alert.posted_at)),
     ]
     pings = M.mentions(alert.mentions) if alert.kind != "update" else ""  # an edit must not re-page anyone
     if pings:
@@ -238,7 +255,7 @@ def _summary(alert: Alert, ctx: _Ctx) -> RenderedMessage:
         used += len(line) + 1
     blocks: list[Block] = [
         {"type": "header", "text": M.plain(f"📊 {header}", M.HEADER_LIMIT)},
-        _context(f"Watchlist *{M.escape(alert.watchlist)}*", M.escape(alert.posted_at)),
+        _context(f"Watchlist *{M.escape(alert.watchlist)}*", ctx.when(alert.posted_at)),
         {"type": "section", "fields": fields},
     ]
     if lines:
@@ -255,7 +272,7 @@ def _health(alert: Alert, ctx: _Ctx) -> RenderedMessage:
     detail = ctx.clean(alert.reason or alert.excerpt, 1000)
     blocks: list[Block] = [
         {"type": "section", "text": M.md(f"{emoji} *{what}*\n{detail}".rstrip())},
-        _context(M.escape(alert.source), f"since {M.escape(alert.posted_at)}" if alert.posted_at else ""),
+        _context(M.escape(alert.source), f"since {ctx.when(alert.posted_at)}" if alert.posted_at else ""),
     ]
     return RenderedMessage(text=f"{emoji} {what}", blocks=blocks)
 

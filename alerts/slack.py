@@ -20,7 +20,7 @@ message, but before the answer was stored, can tell "it is there" from "it never
 ``#name`` into the channel id those methods want.
 
 Config keys (notifier section): ``token`` (from ``FANGSIANG_SLACK_TOKEN``), ``base_url``, ``timeout``,
-``mask_personal_data``, ``username``, ``interactive``, ``broadcast_escalations``.
+``mask_personal_data``, ``username``, ``interactive``, ``broadcast_escalations``, ``timezone`` (shown times).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class SlackNotifier:
 
     def __init__(self, token: str, base_url: str | None = None, timeout: float = 10,
                  mask_personal_data: bool = True, username: str | None = None,
-                 interactive: bool = False, broadcast_escalations: bool = True) -> None:
+                 interactive: bool = False, broadcast_escalations: bool = True, timezone: str = "UTC") -> None:
         kwargs: dict[str, Any] = {"token": token, "timeout": int(max(1, round(timeout))), "retry_handlers": []}
         if base_url:
             kwargs["base_url"] = base_url
@@ -69,6 +69,7 @@ class SlackNotifier:
         self.username = username
         self.interactive = interactive
         self.broadcast_escalations = broadcast_escalations
+        self.timezone = timezone
         # chat.update and file shares need channel ids; posts answer with the id of a "#name", kept here.
         self._channel_ids: dict[str, str] = {}
 
@@ -76,7 +77,7 @@ class SlackNotifier:
     def deliver(self, alert: Alert) -> Delivery:
         """Post, update or thread ``alert`` per its kind; never raises."""
         try:
-            message = render(alert, mask=self.mask, interactive=self.interactive)
+            message = render(alert, mask=self.mask, interactive=self.interactive, timezone=self.timezone)
         except Exception as exc:  # a rendering bug must not kill the dispatcher; retrying will not fix it
             log.exception("could not render alert %s/%s", alert.incident_id, alert.kind)
             return Delivery(ok=False, channel=alert.channel, error=f"render failed: {exc}", permanent=True)

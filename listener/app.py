@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -61,12 +62,16 @@ def build_backend(loaded: LoadedConfig) -> Any:
     from sentiment import load_backend
 
     model = loaded.config.model
+    started = time.monotonic()
+    log.info("loading the %s model", model.backend)
     first = load_backend(model.backend, **{"cues": model.cues or None, **model.options})
     if model.second_stage is None:
+        log.info("model ready in %.1f s", time.monotonic() - started)
         return first
     from sentiment.cascade import Cascade
 
     stage = model.second_stage
+    log.info("loading the second-stage %s model", stage.backend)
     try:
         second = load_backend(stage.backend, **{"cues": model.cues or None, **stage.options})
     except ImportError as exc:
@@ -75,6 +80,7 @@ def build_backend(loaded: LoadedConfig) -> Any:
         log.warning("second-stage model %r is off: %s (pip install 'fangsiang[encoder]' to enable it)",
                     stage.backend, exc)
         return first
+    log.info("models ready in %.1f s", time.monotonic() - started)
     return Cascade(first, second, weight=stage.weight)
 
 
@@ -85,9 +91,38 @@ def build_notifier(loaded: LoadedConfig) -> Any:
     token = os.environ.get(slack.token_env, "").strip()
     if not token:
         log.warning("no Slack token in $%s: alerts go to the console", slack.token_env)
-        return REGISTRY["console"]()
-    return REGISTRY["slack"](token=token, base_url=slack.base_url, interactive=slack.interactive,
-                             timeout=slack.timeout_s, mask_personal_data=loaded.config.alerting.mask_personal_data)
+        primary = REGISTRY["console"]()
+    else:
+        primary = REGISTRY["slack"](token=token, base_url=slack.base_url, interactive=slack.interactive,
+                                    timeout=slack.timeout_s,
+                                    mask_personal_data=loaded.config.alerting.mask_personal_data,
+                                    timezone=loaded.config.alerting.timezone)
+    return build_channels(loaded, primary)
+
+
+def build_channels(loaded: LoadedConfig, primary: Any) -> Any:
+    """Slack (or the console) plus the `alerting.channels` sent through apprise; their URLs from the environment."""
+    channels = loaded.config.alerting.channels
+    if not channels:
+        return primary
+    from alerts.channels import AppriseNotifier, ChannelRouter, is_valid_url
+    from listener.errors import ConfigError
+
+    notifiers = {}
+    for index, channel in enumerate(channels):
+        urls = os.environ.get(channel.url_env, "").split()
+        key = f"alerting.channels[{index}].url_env"
+        if not urls:
+            raise ConfigError(f"${channel.url_env} is empty: it must hold the apprise URL(s) of channel "
+                              f"{channel.name!r}", file=loaded.file, key=key)
+        if not all(is_valid_url(url) for url in urls):
+            raise ConfigError(f"${channel.url_env} holds a URL apprise does not understand (channel "
+                              f"{channel.name!r}); see https://github.com/caronc/apprise/wiki",
+                              file=loaded.file, key=key)
+        notifiers[channel.name] = AppriseNotifier(urls, mask_personal_data=loaded.config.alerting.mask_personal_data)
+        log.info("channel %s: %s for %s", channel.name, ", ".join(channel.kinds),
+                 "every watchlist" if channel.all_watchlists else "the routes that name it")
+    return ChannelRouter(primary, notifiers)
 
 
 def start_buttons(loaded: LoadedConfig, notifier: Any, on_action: Callable[[Any], str],

@@ -1,7 +1,7 @@
-"""The `fangsiang` command: run | once | check | score | eval | demo | status.
+"""The `fangsiang` command: run | once | check | score | eval | demo | status | outbox | schema | completion.
 
 Exit codes: 0 ok, 1 runtime failure (or bad input lines for `score`), 2 invalid configuration.
-`--config` defaults to $FANGSIANG_CONFIG or ./config.yaml.
+`--config` defaults to $FANGSIANG_CONFIG or ./config.yaml. The one home of shtab (shell completion).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from listener.errors import ConfigError
+from listener.logs import setup_logging
 
 log = logging.getLogger("fangsiang")
 
@@ -26,11 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, evaluator_args = argv[:at + 1], argv[at + 1:]
     args = _parser().parse_args(argv)
     args.rest = evaluator_args
-    default_level = "WARNING" if args.command in ("demo", "score", "eval", "check") else "INFO"
-    logging.basicConfig(level=getattr(logging, args.log_level or default_level),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("alembic", "httpx", "httpcore", "apscheduler"):  # one line per request is noise
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    default_level = "INFO" if args.command in ("run", "once", "status") else "WARNING"
+    setup_logging(args.log_level or default_level, args.log_format)
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
@@ -43,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", default=os.environ.get("FANGSIANG_CONFIG", "config.yaml"),
                         help="config file (default: $FANGSIANG_CONFIG or ./config.yaml)")
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-format", choices=["text", "json"],
+                        default=os.environ.get("FANGSIANG_LOG_FORMAT", "text"),
+                        help="text lines, or one JSON object per line (default: $FANGSIANG_LOG_FORMAT or text)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the daemon until SIGTERM/SIGINT").set_defaults(func=_run)
     commands.add_parser("once", help="run every stage one time, then exit").set_defaults(func=_once)
@@ -60,10 +62,40 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="evaluate the model on labelled JSONL files (eval --help)",
                                    add_help=False)
     evaluate.set_defaults(func=_eval)
+    _outbox_parser(commands)
+    schema = commands.add_parser("schema", help="print the JSON Schema of config.yaml (for editors)")
+    schema.add_argument("--output", help="write it to this file instead")
+    schema.set_defaults(func=_schema)
+    completion = commands.add_parser("completion", help="print a shell completion script")
+    completion.add_argument("shell", choices=["bash", "zsh", "tcsh"])
+    completion.set_defaults(func=_completion)
     demo = commands.add_parser("demo", help="the whole pipeline offline on captured pages, alerts shown here")
     demo.add_argument("--slack-url", help="send to this Slack-compatible API root instead of the console")
     demo.set_defaults(func=_demo)
     return parser
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("fangsiang")
+    except PackageNotFoundError:  # run from a checkout without installing
+        return "unknown"
+
+
+def _outbox_parser(commands: Any) -> None:
+    outbox = commands.add_parser("outbox", help="list the alert outbox; re-send dead alerts after a fix")
+    verbs = outbox.add_subparsers(dest="verb", required=True)
+    listing = verbs.add_parser("list", help="alerts waiting, failing or dead, with their last error")
+    listing.add_argument("--status", action="append", choices=["dead", "sending", "pending", "held", "digest"],
+                         help="only rows with this status (repeatable; default: all of these)")
+    resend = verbs.add_parser("resend", help="put dead alerts back in line")
+    which = resend.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, action="append", dest="ids", metavar="N", help="this row (repeatable)")
+    which.add_argument("--all-dead", action="store_true", help="every dead alert")
+    outbox.set_defaults(func=_outbox)
 
 
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -76,10 +108,14 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _pipeline(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    return _pipeline_from(_load(args))
+
+
+def _pipeline_from(loaded: Any):  # type: ignore[no-untyped-def]
     from listener.app import build
     from listener.pipeline import Pipeline
 
-    return Pipeline(build(_load(args)))
+    return Pipeline(build(loaded))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -87,19 +123,23 @@ def _run(args: argparse.Namespace) -> int:
     from listener.app import start_buttons
     from listener.scheduler import run_forever
 
+    log.info("fangsiang %s starting with %s: loading the configuration, then the model (up to half a minute "
+             "with a second stage)", version(), args.config)
     try:
         with shutdown.starting():  # SIGTERM while the model loads or the schema migrates: exit 0, not -15
-            pipeline = _pipeline(args)
-            settings = pipeline.parts.loaded.config.metrics
-            if settings.enabled:
-                metrics.serve(settings.host, settings.port)
+            loaded = _load(args)
+            readiness = metrics.Readiness(expected=("database", "scheduler"))
+            if loaded.config.metrics.enabled:  # /healthz answers while the model loads; /readyz says what starts
+                metrics.serve(loaded.config.metrics.host, loaded.config.metrics.port, readiness)
+            pipeline = _pipeline_from(loaded)
+            readiness.add("database", pipeline.parts.store.ping)
             buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button,
                                     report=pipeline.notify_ops)
     except shutdown.StartupInterrupted:
         log.info("stopped during start-up")
         return 0
     try:
-        return run_forever(pipeline)
+        return run_forever(pipeline, on_start=lambda scheduler: readiness.add("scheduler", lambda: scheduler.running))
     finally:
         if buttons is not None:
             buttons.close()
@@ -140,6 +180,37 @@ def _status(args: argparse.Namespace) -> int:
     store = Store(loaded.storage_url)
     store.migrate()
     print(describe_health(store))
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from listener.delivery import outbox_command
+    from listener.store import Store
+
+    store = Store(_load(args).storage_url)
+    store.migrate()
+    if args.verb == "list":
+        print(outbox_command.list_rows(store, args.status or outbox_command.OPEN_STATUSES))
+    else:
+        print(outbox_command.resend(store, None if args.all_dead else args.ids))
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from listener.config.json_schema import config_schema_text
+
+    text = config_schema_text()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _completion(args: argparse.Namespace) -> int:
+    import shtab
+
+    print(shtab.complete(_parser(), shell=args.shell))
     return 0
 
 

@@ -83,6 +83,8 @@ class Pipeline:
         stats = self.dispatcher.run_once(self.parts.store.session)
         metrics.ALERTS_SENT.inc(stats.sent)
         metrics.ALERTS_FAILED.inc(stats.failed + stats.dead)
+        for reason, outcome in stats.failures:
+            metrics.DELIVERY_FAILURES.labels(reason=reason, outcome=outcome).inc()
         metrics.OUTBOX_WAITING.set(stats.waiting + stats.held)
         return stats
 

@@ -33,14 +33,19 @@ log = logging.getLogger(__name__)
 TICK_S = 1.0  # how often a daemon looks for due shared jobs: the lateness of a poll, at most
 
 
-def run_forever(pipeline: Pipeline, stop: threading.Event | None = None) -> int:
-    """Run until SIGTERM/SIGINT (or `stop` is set); finish in-flight work; return the exit code."""
+def run_forever(pipeline: Pipeline, stop: threading.Event | None = None,
+                on_start: Callable[[BackgroundScheduler], None] | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or `stop` is set); finish in-flight work; return the exit code.
+
+    `on_start` gets the running scheduler (the readiness probe asks it whether it still runs)."""
     stop = stop or threading.Event()
     _install_signal_handlers(stop)
     config = pipeline.parts.loaded.config.scheduler
     pool = Pool(config.workers + 1, thread_name_prefix="shared")  # + 1: housekeeping is never starved
     scheduler, leases = build_scheduler(pipeline, pool)
     scheduler.start()
+    if on_start is not None:
+        on_start(scheduler)
     log.info("fangsiang running as %s: %d sources; Ctrl-C or SIGTERM stops it", leases.owner,
              len(pipeline.parts.sources))
     stop.wait()

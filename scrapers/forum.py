@@ -1,7 +1,7 @@
 """Generic HTML forum scraper (kind "forum"), configured entirely by CSS selectors.
 
-Reads the source options `base_url`, `listing_url`, `item_link`, `next_page`, `max_pages`, `title`,
-`body`, `author`, `time`, `time_attr`, `time_format`, `utc_offset_hours`, `comment`, `comment_body`,
+Reads the source options `base_url`, `listing_url`, `item_link`, `next_page`, `max_pages`, `backfill_hours`,
+`title`, `body`, `author`, `time`, `time_attr`, `time_format`, `utc_offset_hours`, `comment`, `comment_body`,
 `comment_author`, `comment_time`, `lang`. A new forum with server-rendered pages is a config entry,
 not code: the listing page gives topic links, each topic page gives the post and, optionally, its
 comments. Topic URLs seen are kept in the cursor (bounded), since listings have no stable ids.
@@ -31,6 +31,7 @@ class ForumOptions:
     item_link: str = "a"  # selector of topic links on the listing page
     next_page: str = ""  # selector of the "older" link; empty = one listing page
     max_pages: int = 3
+    backfill_hours: float | None = None  # first run only: skip posts older than this (None: all listed)
     title: str = "h1"
     body: str = "article"
     author: str = ""
@@ -64,6 +65,9 @@ class ForumScraper:
             known.add(link)
             seen.append(link)
         del seen[:-SEEN_LIMIT]
+        if cursor is None and self.options.backfill_hours is not None:  # the first run's window
+            since = datetime.now(timezone.utc) - timedelta(hours=self.options.backfill_hours)
+            result.posts = [p for p in result.posts if p.posted_at >= since]
         return result
 
     def fetch_thread(self, thread_id: str, cursor: dict[str, Any] | None) -> FetchResult:
@@ -83,8 +87,11 @@ class ForumScraper:
         for _ in range(self.options.max_pages):
             if not url:
                 break
-            soup = parse_html(self.http.get(url).text())
+            page = self.http.get(url)
             result.pages_read += 1
+            if page.not_modified:  # 304: this page and the older ones behind it hold nothing new
+                break
+            soup = parse_html(page.text())
             found = [urljoin(url, attr_of(a, "href")) for a in soup.select(self.options.item_link) if attr_of(a, "href")]
             if not found and not links:
                 raise ScrapeError(f"listing has no {self.options.item_link!r} links", url=url, layout_changed=True)

@@ -32,6 +32,7 @@ class GoogleNewsOptions:
     editions: list[str] = field(default_factory=lambda: ["th"])
     base_url: str = "https://news.google.com"
     when: str = ""  # e.g. "7d": only stories from the last week
+    backfill_hours: float | None = None  # first read of each search: skip older stories (None: all listed)
 
 
 class GoogleNewsScraper(RssScraper):

@@ -1,8 +1,8 @@
 """RSS/Atom scraper (kind "rss"), also the parser behind Google News (the only home of `feedparser`).
 
-Reads the source options `urls` and `base_url` (a prefix for relative `urls`, so tests can point
-the source at a local server). Feeds are fetched with conditional GET, so an unchanged feed costs a
-304 and yields nothing; entries are keyed by `id`/`guid` (falling back to the link) and the cursor
+Reads the source options `urls`, `base_url` (a prefix for relative `urls`, so tests can point
+the source at a local server) and `backfill_hours` (the first read of a feed skips older entries).
+Feeds are fetched with conditional GET, so an unchanged feed costs a 304 and yields nothing; entries are keyed by `id`/`guid` (falling back to the link) and the cursor
 remembers the ids seen per feed, because feeds have no paging and re-list the same entries each run.
 """
 
@@ -12,7 +12,7 @@ import calendar
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import feedparser
@@ -78,6 +78,7 @@ def _language(code: object) -> str | None:
 class RssOptions:
     urls: list[str] = field(default_factory=list)
     base_url: str = ""  # prefix for relative urls
+    backfill_hours: float | None = None  # first read of each feed: skip entries older than this (None: all)
 
 
 class RssScraper:
@@ -115,12 +116,16 @@ class RssScraper:
         result.pages_read += 1
         if answer.not_modified:
             return
+        first_read = url not in seen
         known = seen.setdefault(url, [])
         known_set = set(known)
+        hours = self.options.backfill_hours
+        since = self.clock() - timedelta(hours=hours) if first_read and hours is not None else None
         for post in parse_feed(answer.content, self.name, self.kind, url, now=self.clock()):
             if post.external_id in known_set:
                 continue
             known_set.add(post.external_id)
-            known.append(post.external_id)
-            result.posts.append(post)
+            known.append(post.external_id)  # remembered even when too old, so it is never read as new later
+            if since is None or post.posted_at >= since:
+                result.posts.append(post)
         del known[:-SEEN_PER_FEED]

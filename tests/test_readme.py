@@ -36,7 +36,26 @@ def test_readme_yaml_example_is_valid(block: str, tmp_path: Path) -> None:
     assert loaded.config is not None
 
 
+def _command_after(marker: str) -> str:
+    lines = README.splitlines()
+    return lines[lines.index(marker) + 1].strip()
+
+
 def test_readme_commands_are_the_ones_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "<!-- install-command -->" in README and "<!-- test-command -->" in README
-    assert "<!-- install-command -->" in ci and "<!-- test-command -->" in ci
+    for marker in ("<!-- install-command -->", "<!-- run-command -->", "<!-- test-command -->"):
+        assert marker in README and marker in ci
+
+
+def test_install_and_run_are_two_commands_and_torch_comes_from_the_cpu_index() -> None:
+    install, run = _command_after("<!-- install-command -->"), _command_after("<!-- run-command -->")
+    assert "fangsiang run" not in install and "&&" not in install  # installing never starts the daemon
+    assert run == "fangsiang run"
+    torch = _command_after("<!-- torch-command -->")
+    assert torch.startswith("pip install torch==") and torch.endswith("--index-url https://download.pytorch.org/whl/cpu")
+    pinned = re.search(r'"torch==([\d.]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pinned and f"torch=={pinned[1]} " in torch  # the same build the extras pin
+
+
+def test_readme_states_how_long_the_test_suite_takes() -> None:
+    assert re.search(r"takes about \d+ minutes", README)

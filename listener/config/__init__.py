@@ -2,18 +2,21 @@
 
 `load_config(path)` returns a `LoadedConfig`: the validated `Config`, each source's options validated
 into its scraper's `Options` dataclass, and where the file lives (relative paths resolve against it).
-Errors are `ConfigError`s naming the file, line and dotted key, and listing valid choices.
+Errors are `ConfigError`s naming the file, line and dotted key, and listing valid choices. `FANGSIANG_*`
+environment variables override keys of the file (see `listener/config/env.py`); an error in one names it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from listener.config.env import apply_env_overrides
 from listener.config.schema import Config, SourceConfig, parse_duration
 from listener.config.yamlio import KeyPath, LocatedYaml, dotted, load_yaml, parse_yaml
 from listener.errors import ConfigError
@@ -54,6 +57,7 @@ def parse_config_text(text: str, file: str = "<string>", base_dir: Path | None =
 def _validate(located: LocatedYaml, base_dir: Path) -> LoadedConfig:
     if not isinstance(located.data, dict):
         raise ConfigError("the top level must be a mapping of sections", file=located.file, line=1)
+    located.origins.update(apply_env_overrides(located.data, os.environ, Config.model_fields))
     config = validate_model(Config, located.data, located, ())
     _check_unique_names(config, located)
     loaded = LoadedConfig(config=config, file=located.file, base_dir=base_dir, located=located)
@@ -80,6 +84,9 @@ def _config_error(exc: ValidationError, model: Any, located: LocatedYaml, prefix
         message = f"unknown key; valid keys are: {', '.join(valid)}" if valid else "unknown key"
     elif error["type"] == "missing":
         message = "required key is missing"
+    variable = next((v for p, v in located.origins.items() if path[:len(p)] == p), None)
+    if variable is not None:  # the value came from the environment, not from the file's line
+        return ConfigError(message, file=f"${variable}", key=dotted(path))
     return ConfigError(message, file=located.file, line=located.line_of(path), key=dotted(path))
 
 

@@ -84,6 +84,21 @@ class Spread(Strict):
         return parse_duration(self.within).total_seconds()
 
 
+ChannelKind = Literal["new", "escalation", "digest", "summary", "health"]
+
+
+class ChannelConfig(Strict):
+    """Another place alerts go besides Slack (Teams, LINE-style webhooks, e-mail, any webhook), as an apprise
+    URL held in an environment variable. It gets whole messages only, never edits in place, so: new incidents,
+    escalations, digests, and (if listed) daily summaries and ops health notices."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    url_env: str = Field(min_length=1)  # the variable holds one or more apprise URLs (space-separated)
+    kinds: tuple[ChannelKind, ...] = ("new", "escalation", "digest")
+    min_severity: Severity = "watch"  # new incidents and escalations below this are not sent here
+    all_watchlists: bool = False  # true: every watchlist's alerts; false: only routes that list this channel
+
+
 class QuietHours(Strict):
     start: time
     end: time
@@ -105,6 +120,7 @@ class Route(Strict):
     # risky comments told one by one in an incident's Slack thread; the rest are summarised (null: no cap)
     comment_replies: int | None = Field(5, ge=0)
     comment_summary_minutes: float = Field(60, gt=0)  # least time between two summaries of the rest
+    channels: tuple[str, ...] = ()  # names from `alerting.channels` that also get this route's alerts
 
 
 class AlertingConfig(Strict):
@@ -122,3 +138,14 @@ class AlertingConfig(Strict):
     timezone: TimeZoneName = "Asia/Bangkok"
     mask_personal_data: bool = True
     max_attempts: int = Field(50, ge=1)  # then the outbox row is marked dead and reported to ops
+    channels: tuple[ChannelConfig, ...] = ()  # other channels through apprise (see ChannelConfig)
+
+    @model_validator(mode="after")
+    def _channel_names(self) -> "AlertingConfig":
+        names = [c.name for c in self.channels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"channel names must be unique: {', '.join(names)}")
+        unknown = set(self.default_route.channels) - set(names)
+        if unknown:
+            raise ValueError(f"default_route.channels names unknown channel(s): {', '.join(sorted(unknown))}")
+        return self

@@ -46,6 +46,7 @@ class LocatedYaml:
     data: Any
     file: str
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    origins: dict[KeyPath, str] = field(default_factory=dict)  # key path -> environment variable that set it
 
     def line_of(self, path: KeyPath) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""

@@ -81,13 +81,18 @@ def release_held(session: Any, now: datetime) -> int:
 
 def enqueue_daily_summaries(session: Any, watchlists: Iterable[Any], now: datetime, *, channel_of: Any,
                             timezone: str) -> int:
-    """One summary per watchlist for the local day that ended before `now` (idempotent per day)."""
+    """One summary per watchlist for the local day that ended before `now` (idempotent per day).
+
+    A watchlist that matched no post that day gets none: "0 posts" every morning is noise, and its open
+    incidents alone would be counted as posts of unknown sentiment."""
     tz = ZoneInfo(timezone)
     day_end = datetime.combine(now.astimezone(tz).date(), time(0), tz)
     day_start = day_end - timedelta(days=1)
     made = 0
     for watchlist in watchlists:
         counts = incidents_repo.sentiment_counts(session, watchlist.name, day_start, day_end)
+        if not sum(counts.values()):
+            continue
         top = incidents_repo.top_incidents(session, watchlist.name, day_start, SUMMARY_TOP)
         items = tuple(Alert(incident_id=i.id, revision=i.revision, kind="new", title=i.title, url=i.url,
                             excerpt="", lang=i.lang, risk=i.risk, reason=i.reason, watchlist=i.watchlist,

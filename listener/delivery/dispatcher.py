@@ -21,7 +21,7 @@ Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, ContextManager, Protocol
 
@@ -29,6 +29,8 @@ from alerts.types import Alert, Delivery
 from listener import shutdown
 from listener.config.alerting import AlertingConfig
 from listener.delivery.digests import flush_digests, in_quiet_hours, release_held, summary_chart_png
+from listener.delivery.failures import log_failure, reason_label
+from listener.delivery.fanout import fan_out
 from listener.delivery.outbox import alert_from_payload, enqueue
 from listener.store import incidents_repo, outbox_repo
 from listener.store.models import Incident, OutboxRow
@@ -58,6 +60,7 @@ class DispatchStats:
     to_digest: int = 0  # over the channel budget
     digests: int = 0  # digests and catch-ups built this run
     waiting: int = 0  # behind an earlier row of the same incident
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (reason label, "retry" | "dead") per failure
 
 
 class Dispatcher:
@@ -112,7 +115,9 @@ class Dispatcher:
             # Another worker has it, or it was handled meanwhile: the incident's later rows wait for the next
             # pass, so two workers never send one incident's messages out of order (or edit before the post).
             return "blocked"
-        critical = alert_from_payload(row.payload).severity == "critical"
+        fan_out(session, row, self.alerting.channels, now)  # other channels get their own rows (idempotent)
+        alert = alert_from_payload(row.payload)
+        critical = alert.severity == "critical"
         # A "sending" row passed the quiet-hours and budget checks on its first try and may already be in
         # Slack: holding it or folding it into a digest now could show it twice.
         first_try = row.status == "pending"
@@ -213,10 +218,13 @@ class Dispatcher:
         if delivery.permanent or row.attempts >= self.alerting.max_attempts:
             row.status = "dead"
             stats.dead += 1
+            stats.failures.append((reason_label(row.last_error), "dead"))
+            log_failure(row, row.last_error, dead=True)
             self._report_dead(session, row, now)
             return "dead"
         stats.failed += 1
         self._failures += 1
+        stats.failures.append((reason_label(row.last_error), "retry"))
         # The pause belongs to the dispatcher, not to the row: Slack failing is Slack being down, and when it is
         # back every row must be due again at once, so the backlog drains oldest first (a per-row backoff of up
         # to 10 minutes would send the oldest alerts last).
@@ -224,6 +232,7 @@ class Dispatcher:
         if delivery.retry_after is not None:
             pause = timedelta(seconds=delivery.retry_after)
         row.next_attempt_at = self._paused_until = now + pause
+        log_failure(row, row.last_error, dead=False, retry_in_s=pause.total_seconds())
         return "stop"  # Slack is failing; trying the other rows now would only spend their attempts
 
     def _report_dead(self, session: Any, row: OutboxRow, now: datetime) -> None:
@@ -234,7 +243,9 @@ class Dispatcher:
         alert = Alert(incident_id=0, revision=0, kind="health", title="An alert could not be delivered", url="",
                       excerpt=text, lang="en", risk=0.0, reason=text, watchlist="", severity="high",
                       channel=self.alerting.ops_channel)
-        enqueue(session, alert, key=f"dead:{row.id}", now=now)
+        # one notice per death: a row re-queued by `fangsiang outbox resend` that dies again is reported again
+        died = f"{row.attempted_at:%Y%m%dT%H%M%S.%f}" if row.attempted_at else ""
+        enqueue(session, alert, key=f"dead:{row.id}:{died}", now=now)
 
     def _over_budget(self, session: Any, channel: str, now: datetime) -> bool:
         sent = outbox_repo.top_level_sent_since(session, channel, now - timedelta(hours=1))

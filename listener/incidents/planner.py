@@ -28,7 +28,7 @@ __all__ = ["AlertPlanner", "RiskyComment", "comment_key", "incident_alert", "ran
 
 def route_opts(route: Route) -> dict[str, Any]:
     quiet = route.quiet_hours
-    return {"digest_every": route.digest_every,
+    return {"digest_every": route.digest_every, "channels": list(route.channels),
             "quiet_hours": None if quiet is None else {"start": quiet.start.isoformat(), "end": quiet.end.isoformat(),
                                                        "tz": quiet.tz}}
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +55,11 @@ class Store:
         finally:
             session.rollback()
             session.close()
+
+    def ping(self) -> None:
+        """Raise unless the database answers a trivial query (the readiness probe)."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def create_all(self) -> None:
         """Create tables directly (tests); the daemon uses `migrate()`."""

@@ -61,3 +61,37 @@ def test_an_address_beyond_this_machine_is_said_in_the_log(caplog) -> None:
         metrics.serve("127.0.0.1", _free_port())
         metrics.serve("::1", _free_port())
     assert "exposed" not in caplog.text
+
+
+def test_readyz_says_what_is_not_ready_until_database_and_scheduler_are(tmp_path: Path) -> None:
+    import json
+    import urllib.error
+
+    from listener.store import Store
+
+    def readyz(port: int) -> tuple[int, dict]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as refused:
+            return refused.code, json.loads(refused.read())
+
+    readiness = metrics.Readiness(expected=("database", "scheduler"))
+    port = _free_port()
+    server = metrics.serve("127.0.0.1", port, readiness)
+    assert server is not None
+    try:
+        assert readyz(port) == (503, {"ready": False, "checks": {"database": "starting", "scheduler": "starting"}})
+        readiness.add("database", Store(f"sqlite:///{tmp_path}").ping)  # a folder: cannot be opened as a database
+        running = {"now": True}
+        readiness.add("scheduler", lambda: running["now"])
+        status, body = readyz(port)
+        assert status == 503 and "OperationalError" in body["checks"]["database"] and body["checks"]["scheduler"] == "ok"
+        readiness.add("database", Store(f"sqlite:///{tmp_path}/ok.db").ping)
+        assert readyz(port) == (200, {"ready": True, "checks": {"database": "ok", "scheduler": "ok"}})
+        running["now"] = False  # the scheduler stopped (shutting down)
+        assert readyz(port)[1]["checks"]["scheduler"] == "not running"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            assert answer.status == 200
+    finally:
+        server.shutdown()

@@ -10,7 +10,7 @@ import pytest
 from scrapers.base import ScrapeError
 from scrapers.forum import ForumOptions, ForumScraper
 from scrapers.http import HttpClient, HttpPolicy
-from tests.fixture_server import FIXTURES, FixtureServer
+from tests.fixture_server import FIXTURES, Answer, FixtureServer
 
 PANTIP_SELECTORS = dict(
     listing_url="/forum/mbk", item_link="a.topic-link", next_page="a.next",
@@ -77,3 +77,28 @@ def test_a_topic_of_twenty_thousand_line_breaks_is_read_in_one_pass(fixture_serv
     worker.join(timeout=30)
     assert not worker.is_alive() and len(posts) == 1
     assert posts[0].text.count("\n") == 19_999 and posts[0].text.startswith("เน็ตหลุดอีกแล้ว\n")
+
+
+def test_an_unchanged_listing_answered_304_is_no_news_not_a_layout_change(fixture_server: FixtureServer) -> None:
+    page2 = FIXTURES / "forum/listing_page2_synthetic.html"
+    fixture_server.add_sequence("GET", "/forum/mbk", [
+        Answer.from_file(page2, headers={"ETag": '"v1"'}),
+        Answer(status=304, headers={"ETag": '"v1"'}),
+    ])
+    fixture_server.add("GET", "/topic/43500105", file=FIXTURES / "pantip/topic_small_synthetic.html")
+    fixture_server.add("GET", "/topic/30000000", file=FIXTURES / "pantip/topic_30000000_rendered_2019.html")
+    options = ForumOptions(base_url=fixture_server.base_url, **{**PANTIP_SELECTORS, "next_page": ""})
+    scraper = ForumScraper("f", options, client())
+    first = scraper.fetch(None)
+    assert len([p for p in first.posts if p.is_thread_start]) == 2
+    again = scraper.fetch(first.cursor)  # the server says the listing has not changed
+    assert again.posts == [] and again.cursor == first.cursor
+    assert fixture_server.requests_to("/forum/mbk")[-1].headers.get("if-none-match") == '"v1"'
+
+
+def test_backfill_hours_bounds_the_first_run_only(fixture_server: FixtureServer) -> None:
+    serve(fixture_server)  # topics from 2013 and 2019: far older than a day
+    options = ForumOptions(base_url=fixture_server.base_url, **{**PANTIP_SELECTORS, "backfill_hours": 24})
+    first = ForumScraper("f", options, client()).fetch(None)
+    assert first.posts == [] and len(first.cursor["seen"]) == 2  # read, remembered, not stored as new
+    assert ForumScraper("f", options, client()).fetch(first.cursor).posts == []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
 
@@ -11,7 +12,7 @@ from scrapers.base import ScrapeError
 from scrapers.google_news import GoogleNewsOptions, GoogleNewsScraper, search_url
 from scrapers.http import HttpClient, HttpPolicy
 from scrapers.rss import RssOptions, RssScraper, parse_feed
-from tests.fixture_server import FIXTURES, FixtureServer
+from tests.fixture_server import FIXTURES, Answer, FixtureServer
 
 RSS = FIXTURES / "rss"
 GNEWS = RSS / "google_news_search_th_synthetic.xml"
@@ -88,3 +89,23 @@ def test_one_feed_down_does_not_stop_the_others(fixture_server: FixtureServer) -
     options = RssOptions(urls=["/gone.xml", "/ok.xml"], base_url=fixture_server.base_url)
     result = RssScraper("feeds", options, client()).fetch(None)
     assert len(result.posts) == 2 and "410" in result.errors[0]
+
+
+def _feed(*entries: tuple[str, timedelta]) -> str:
+    now = datetime.now(timezone.utc)
+    items = "".join(f"<item><guid>{guid}</guid><title>{guid}</title><pubDate>{format_datetime(now - age)}</pubDate>"
+                    f"</item>" for guid, age in entries)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+
+
+def test_rss_backfill_hours_skips_old_entries_on_the_first_read_only(fixture_server: FixtureServer) -> None:
+    fixture_server.add_sequence("GET", "/feed.xml", [
+        Answer.text(_feed(("fresh", timedelta(hours=1)), ("old", timedelta(hours=48))), content_type="application/rss+xml"),
+        Answer.text(_feed(("newer", timedelta(minutes=5)), ("fresh", timedelta(hours=1)), ("old", timedelta(hours=48))),
+                    content_type="application/rss+xml"),
+    ])
+    scraper = RssScraper("feed", RssOptions(urls=["/feed.xml"], base_url=fixture_server.base_url, backfill_hours=24),
+                         HttpClient(HttpPolicy(rate_per_host=0), sleep=lambda s: None))
+    first = scraper.fetch(None)
+    assert [p.external_id for p in first.posts] == ["fresh"]
+    assert [p.external_id for p in scraper.fetch(first.cursor).posts] == ["newer"]  # "old" is never news
