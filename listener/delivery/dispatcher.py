@@ -218,7 +218,9 @@ class Dispatcher:
         alert = Alert(incident_id=0, revision=0, kind="health", title="An alert could not be delivered", url="",
                       excerpt=text, lang="en", risk=0.0, reason=text, watchlist="", severity="high",
                       channel=self.alerting.ops_channel)
-        enqueue(session, alert, key=f"dead:{row.id}", now=now)
+        # one notice per death: a row re-queued by `fangsiang outbox resend` that dies again is reported again
+        died = f"{row.attempted_at:%Y%m%dT%H%M%S.%f}" if row.attempted_at else ""
+        enqueue(session, alert, key=f"dead:{row.id}:{died}", now=now)
 
     def _over_budget(self, session: Any, channel: str, now: datetime) -> bool:
         sent = outbox_repo.top_level_sent_since(session, channel, now - timedelta(hours=1))

@@ -101,5 +101,13 @@ def top_level_sent_since(session: Session, channel: str, since: datetime) -> int
     return int(session.scalar(query) or 0)
 
 
+def dead_rows(session: Session, ids: Sequence[int] | None = None) -> Sequence[OutboxRow]:
+    """Rows the dispatcher gave up on, oldest first; only those among `ids` when given."""
+    query = select(OutboxRow).where(OutboxRow.status == "dead").order_by(OutboxRow.id)
+    if ids is not None:
+        query = query.where(OutboxRow.id.in_(list(ids)))
+    return session.scalars(query).all()
+
+
 def all_rows(session: Session) -> Sequence[OutboxRow]:
     return session.scalars(select(OutboxRow).order_by(OutboxRow.id)).all()
