@@ -8,6 +8,7 @@ Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `
   exponentially per row; permanent errors and rows past `max_attempts` become `dead` and ops hears once;
 - a "new" message over the channel's hourly budget goes into the next digest instead (critical never does);
 - during a route's quiet hours only critical alerts notify; others are held for one catch-up digest.
+- a row an active silence covers is suppressed on its first try (see `listener/delivery/silences.py`);
   Edits in place are not held: Slack does not notify anyone about an edit;
 - a row is committed as "sending" before Slack is called. One still "sending" on a later pass was cut short
   (the process died mid-call): the notifier's `find_sent` looks for its key in the channel first, and the row
@@ -26,8 +27,9 @@ from alerts.types import Alert, Delivery
 from listener.config.alerting import AlertingConfig
 from listener.delivery.digests import flush_digests, in_quiet_hours, release_held, summary_chart_png
 from listener.delivery.outbox import alert_from_payload, enqueue
-from listener.store import incidents_repo, outbox_repo
-from listener.store.models import Incident, OutboxRow
+from listener.delivery.silences import release_ended, silence_row, silence_waiting
+from listener.store import incidents_repo, outbox_repo, silences_repo
+from listener.store.models import Incident, OutboxRow, Silence
 
 NOTIFYING_KINDS = frozenset({"new", "reply", "escalation", "digest", "summary"})
 BACKOFF_FIRST = timedelta(seconds=30)
@@ -54,6 +56,7 @@ class DispatchStats:
     to_digest: int = 0  # over the channel budget
     digests: int = 0  # digests and catch-ups built this run
     waiting: int = 0  # behind an earlier row of the same incident
+    silenced: int = 0  # suppressed by a silence
 
 
 class Dispatcher:
@@ -62,12 +65,15 @@ class Dispatcher:
         self.alerting = alerting
         self.clock = clock
         self._paused_until: datetime | None = None
+        self._silences: list[Silence] = []  # the active silences, read once per run
 
     def flush_digests(self, session_factory: SessionFactory) -> int:
         """Build the digests and catch-ups that are due (also done at the start of every `run_once`)."""
         now = self.clock()
         with session_factory() as session:
-            return release_held(session, now) + flush_digests(session, now, self.alerting.timezone)
+            silence_waiting(session, now)  # a silenced line leaves its digest before the digest is built
+            made = release_held(session, now) + flush_digests(session, now, self.alerting.timezone)
+            return made + release_ended(session, now)
 
     def run_once(self, session_factory: SessionFactory) -> DispatchStats:
         stats = DispatchStats()
@@ -78,6 +84,7 @@ class Dispatcher:
         with session_factory() as session:
             todo = [(r.id, r.incident_id, r.next_attempt_at <= now, r.attempts, r.kind)
                     for r in outbox_repo.pending_rows(session, BATCH)]
+            self._silences = list(silences_repo.active_silences(session, now))
         blocked: set[int] = set()
         for row_id, incident_id, due, attempts, kind in todo:
             if incident_id is not None and incident_id in blocked:
@@ -107,6 +114,9 @@ class Dispatcher:
         # A "sending" row passed the quiet-hours and budget checks on its first try and may already be in
         # Slack: holding it or folding it into a digest now could show it twice.
         first_try = row.status == "pending"
+        if first_try and silence_row(session, row, self._silences, now) is not None:
+            stats.silenced += 1
+            return "skip"  # not "blocked": the incident's later rows are checked (and silenced) on their own
         if first_try and row.kind in NOTIFYING_KINDS and not critical and in_quiet_hours(row.route_opts, now):
             row.status = "held"
             stats.held += 1

@@ -3,7 +3,8 @@ crash or a second run can neither lose nor repeat it.
 
 Row statuses: pending (to send) · sending (Slack called, its answer not yet recorded) · sent · dead (gave up;
 ops told) · held (quiet hours) · digest (waits for its channel's next digest) · digested (went out inside a
-digest) · superseded (nothing left to send it to).
+digest) · superseded (nothing left to send it to) · silenced (a silence suppressed it; see `silences.py`) ·
+grouped (went out inside one message for its group; see `grouping.py`).
 Reads no config; callers pass the route options (`quiet_hours`, `digest_every`) to store with the row.
 """
 
