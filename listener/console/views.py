@@ -7,7 +7,7 @@ Reads config keys `alerting.timezone` (times are shown in it) and the watchlists
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Sequence
 
@@ -181,6 +181,8 @@ def try_text(ctx: ConsoleContext, text: str) -> TryResult:
     plain = assess(verdict, 1.0, Growth(), {})
     matches = []
     for match in ctx.watchlists().match(text):
-        risk = assess(verdict, match.watchlist.priority, Growth(), {})
+        extra = tuple(c for c in match.cues if c not in verdict.cues)  # as evaluation merges a watchlist's cues
+        seen = replace(verdict, cues=verdict.cues + extra) if extra else verdict
+        risk = assess(seen, match.watchlist.priority, Growth(), {})
         matches.append((match.watchlist.name, match.terms, match.cues, risk.score, risk.reason))
     return TryResult(text, matches, verdict, plain.score, plain.reason)
