@@ -30,6 +30,9 @@ ENGAGEMENT_ORDER = ("comments", "likes", "reactions", "shares", "views")
 GROWTH_LABELS = {"comments_per_hour": "comments/h", "reactions_per_hour": "reactions/h", "acceleration": "accel"}
 ACTIONS = (("ack", "Acknowledge", "primary"), ("snooze", "Snooze", None), ("not_relevant", "Not relevant", "danger"))
 ACTION_PREFIX = "fangsiang_"
+# The "Silence…" menu on interactive cards: (what, hours, label); its value is "<incident id>:<what>:<hours>"
+SILENCE_CHOICES = (("thread", 24, "Silence this thread for 24 h"), ("watchlist", 1, "Silence {watchlist} for 1 h"),
+                   ("watchlist", 4, "Silence {watchlist} for 4 h"))
 EXCERPT_LIMIT = 1200  # keep the card readable; the link has the rest
 ITEM_EXCERPT_LIMIT = 200
 
@@ -112,6 +115,9 @@ def _actions(alert: Alert) -> Block:
         if style:
             button["style"] = style
         buttons.append(button)
+    options = [{"text": M.plain(label.format(watchlist=alert.watchlist or "this watchlist"), M.OPTION_LIMIT),
+                "value": f"{alert.incident_id}:{what}:{hours}"} for what, hours, label in SILENCE_CHOICES]
+    buttons.append({"type": "overflow", "action_id": ACTION_PREFIX + "silence", "options": options})
     # Slack asks for a fresh block_id on every edit of a message, hence the revision.
     block_id = f"{ACTION_PREFIX}incident_{alert.incident_id}_r{alert.revision}"
     return {"type": "actions", "block_id": block_id, "elements": buttons}

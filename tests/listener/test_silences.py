@@ -118,3 +118,19 @@ def test_a_silence_must_name_something_and_last_a_while(tmp_path: Path, matchers
     world = World(tmp_path)
     with world.store.session() as s, pytest.raises(ValueError):
         add_silence(s, now=world.clock(), duration=timedelta(hours=duration), **matchers)
+
+
+def test_the_slack_menu_silences_the_incidents_thread_or_watchlist(tmp_path: Path) -> None:
+    from listener.delivery.silences import silence_incident
+
+    world = World(tmp_path)
+    world.snapshot(comments=3)
+    incident = world.post(0.8, start=True)
+    with world.store.session() as s:
+        thread = silence_incident(s, incident.id, "thread", hours=24, by="U_AGENT", now=world.clock())
+        brand = silence_incident(s, incident.id, "watchlist", hours=1, by="U_AGENT", now=world.clock())
+        assert silence_incident(s, 999, "thread", hours=1, by="U_AGENT", now=world.clock()) is None
+        assert (thread.source, thread.thread_id, thread.watchlist) == ("pantip", "T1", None)
+        assert (brand.watchlist, brand.ends_at - brand.starts_at) == ("acme", timedelta(hours=1))
+    world.dispatch()
+    assert world.notifier.alerts == []  # the card decided before the click is held back too
