@@ -9,7 +9,7 @@ from datetime import time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alerts.mrkdwn import is_mention_id
 
@@ -77,6 +77,19 @@ class Route(Strict):
     digest_below: Severity | None = "high"  # severities below this go to the digest instead of a message
     digest_every: Literal["hourly", "daily"] = "hourly"
     quiet_hours: QuietHours | None = None
+    # Alertmanager-style grouping: new incidents of this route that share these values wait `group_wait` for
+    # each other and go out as ONE message listing them (critical ones never wait). "watchlist": the brand;
+    # "term"/"cue": the matched term / escalation cue (the first, alphabetically, of an incident's).
+    group_by: tuple[Literal["watchlist", "term", "cue"], ...] = ()
+    group_wait: str = "5m"
+
+    @field_validator("group_wait")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from listener.config.schema import parse_duration  # schema imports this module
+
+        parse_duration(value)
+        return value
 
 
 class AlertingConfig(Strict):

@@ -9,6 +9,7 @@ Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `
 - a "new" message over the channel's hourly budget goes into the next digest instead (critical never does);
 - during a route's quiet hours only critical alerts notify; others are held for one catch-up digest.
 - a row an active silence covers is suppressed on its first try (see `listener/delivery/silences.py`);
+- new incidents of a grouping route go out as one message per group (see `listener/delivery/grouping.py`);
   Edits in place are not held: Slack does not notify anyone about an edit;
 - a row is committed as "sending" before Slack is called. One still "sending" on a later pass was cut short
   (the process died mid-call): the notifier's `find_sent` looks for its key in the channel first, and the row
@@ -25,13 +26,14 @@ from typing import Any, Callable, ContextManager, Protocol
 
 from alerts.types import Alert, Delivery
 from listener.config.alerting import AlertingConfig
+from listener.delivery import grouping
 from listener.delivery.digests import flush_digests, in_quiet_hours, release_held, summary_chart_png
 from listener.delivery.outbox import alert_from_payload, enqueue
 from listener.delivery.silences import release_ended, silence_row, silence_waiting
 from listener.store import incidents_repo, outbox_repo, silences_repo
 from listener.store.models import Incident, OutboxRow, Silence
 
-NOTIFYING_KINDS = frozenset({"new", "reply", "escalation", "digest", "summary"})
+NOTIFYING_KINDS = frozenset({"new", "reply", "escalation", "digest", "summary", "group"})
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(minutes=10)
 BATCH = 200
@@ -57,6 +59,7 @@ class DispatchStats:
     digests: int = 0  # digests and catch-ups built this run
     waiting: int = 0  # behind an earlier row of the same incident
     silenced: int = 0  # suppressed by a silence
+    grouped: int = 0  # new incidents sent inside one message for their group
 
 
 class Dispatcher:
@@ -125,13 +128,19 @@ class Dispatcher:
         if incident is not None and _needs_parent(row, incident):
             if incident.message_ts is None:
                 return self._no_parent(session, row, incident, critical, now)
-            alert = _attach(alert, row, incident)
+            edit = grouping.group_edit(session, incident) if row.kind == "update" else None
+            alert = edit or _attach(alert, row, incident)  # a grouped incident's edit rewrites its group
         if first_try and row.kind == "new" and not critical and self._over_budget(session, row.channel, now):
             row.status = "digest"  # the next digest carries it; the channel stays readable
             if incident is not None:
                 incident.announced_at = None
             stats.to_digest += 1
             return "skip"
+        together = grouping.members(session, row)
+        if len(together) > 1:  # one message for the whole group instead of a card each
+            row = grouping.enqueue_group(session, together, now)
+            incident, alert = None, alert_from_payload(row.payload)
+            stats.grouped += len(together)
         return self._send(session, row, incident, replace(alert, key=row.idempotency_key), now, stats)
 
     def _send(self, session: Any, row: OutboxRow, incident: Incident | None, alert: Alert, now: datetime,
@@ -183,7 +192,7 @@ class Dispatcher:
         return outbox_repo.reclaim(session, row.id, attempts) is not None
 
     def _no_parent(self, session: Any, row: OutboxRow, incident: Incident, critical: bool, now: datetime) -> str:
-        if outbox_repo.has_live_new(session, incident.id):
+        if outbox_repo.has_live_new(session, incident.id) or silences_repo.live_groups_in(session, row.channel):
             return "blocked"
         held_new = [r for r in outbox_repo.rows_with_status(session, "held", incident_id=incident.id)
                     if r.kind == "new"]
@@ -201,6 +210,8 @@ class Dispatcher:
             if row.kind == "new" or delivery.ts != incident.message_ts:  # an edit may repost a deleted message
                 incident.message_ts = delivery.ts
                 incident.channel = delivery.channel or row.channel
+        if row.kind == "group" and delivery.ts:
+            grouping.attach(session, row, delivery)
         if row.kind == "summary" and chart:  # a summary found after a crash may have its chart already
             self._attach_chart(session, row, delivery, now)
 

@@ -11,7 +11,7 @@ Reads no config; callers pass the route options (`quiet_hours`, `digest_every`) 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from alerts.types import Alert
@@ -42,7 +42,13 @@ def alert_from_payload(payload: dict[str, Any]) -> Alert:
 
 def enqueue(session: Any, alert: Alert, *, key: str, now: datetime, due: datetime | None = None,
             status: str = "pending", route_opts: dict[str, Any] | None = None) -> OutboxRow | None:
-    """Write one alert to the outbox; None when this key was already enqueued (nothing happens then)."""
+    """Write one alert to the outbox; None when this key was already enqueued (nothing happens then).
+
+    A new incident of a grouping route (`group_by`) waits its `group_wait` for others of its group, unless critical.
+    """
+    wait = (route_opts or {}).get("group_wait_s")
+    if wait and alert.kind == "new" and status == "pending" and alert.severity != "critical":
+        due = max(due or now, now + timedelta(seconds=float(wait)))
     row = OutboxRow(idempotency_key=key, incident_id=alert.incident_id or None, kind=alert.kind,
                     channel=alert.channel, payload=alert_to_payload(alert), status=status, attempts=0,
                     created_at=now, next_attempt_at=due or now, route_opts=route_opts)
