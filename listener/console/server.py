@@ -7,6 +7,7 @@ Reads config keys `console.host` and `console.port` (through the caller).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from typing import Any
 
@@ -48,6 +49,10 @@ class ConsoleServer:
     def run(self) -> None:
         """Serve in this thread until SIGINT/SIGTERM."""
         log.warning("console on %s (read-only); Ctrl-C stops it", self.url)
+        # uvicorn catches SIGINT/SIGTERM while it serves, then re-raises the signal to the handler found before
+        # it; that handler ends quietly here, so a stop is an exit 0 rather than a death by signal.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: None)
         self._server.run()
 
     def stop(self) -> None:

@@ -129,7 +129,10 @@ class _Pages:
             if incident is None:
                 return PlainTextResponse("no such incident", 404)
             thread = f"{incident.incident.source}/{incident.incident.thread_id}"
-            silence_id = views.add_silence(self.ctx, hours=_hours(form.get("hours")), thread=thread, by=user)
+            try:
+                silence_id = views.add_silence(self.ctx, hours=_hours(form.get("hours")), thread=thread, by=user)
+            except ValueError as exc:
+                return PlainTextResponse(str(exc), 400)
             return self._back(path, f"thread silenced (silence #{silence_id})")
         if action not in ("acknowledge", "snooze"):
             return PlainTextResponse("unknown action", 404)

@@ -136,7 +136,8 @@ class Dispatcher:
                 incident.announced_at = None
             stats.to_digest += 1
             return "skip"
-        together = grouping.members(session, row)
+        together = [r for r in grouping.members(session, row)  # a silenced member stays out of the group
+                    if r.id == row.id or silence_row(session, r, self._silences, now) is None]
         if len(together) > 1:  # one message for the whole group instead of a card each
             row = grouping.enqueue_group(session, together, now)
             incident, alert = None, alert_from_payload(row.payload)

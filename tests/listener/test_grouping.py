@@ -80,3 +80,19 @@ def test_group_settings_are_checked() -> None:
         parse_config_text("alerting: {default_route: {group_by: [colour]}}")
     with pytest.raises(ConfigError, match="not a duration"):
         parse_config_text("alerting: {default_route: {group_by: [cue], group_wait: soon}}")
+
+
+def test_a_silenced_incident_stays_out_of_its_group(tmp_path: Path, slack_server: SlackTestServer) -> None:
+    from datetime import timedelta
+
+    from listener.delivery.silences import add_silence
+
+    world = _world(tmp_path, slack_server)
+    with world.store.session() as s:
+        add_silence(s, now=world.clock(), duration=timedelta(hours=1), thread=("pantip", "T2"))
+    _thread(world, "T1", ("สคบ.",), "หนึ่ง")
+    _thread(world, "T2", ("สคบ.",), "สอง")
+    world.clock.advance(minutes=6)
+    world.dispatch()
+    [card] = slack_server.messages("#care")
+    assert "threads about" not in card["text"] and ("new", "silenced", "#care") in world.outbox()
