@@ -84,7 +84,8 @@ def incident_page(ctx: ConsoleContext, incident_id: int) -> IncidentPage | None:
                    for s in console_repo.thread_snapshots(session, incident) if s.comments is not None]
         comment_times = sorted(max(0.0, (p.post.posted_at - root).total_seconds())
                                for p in posts if not p.post.is_thread_start)
-        forecast = spread_forecast(comment_times, (now - root).total_seconds())
+        arrivals = arrival_times(samples, comment_times)
+        forecast = spread_forecast(arrivals, (now - root).total_seconds())
         messages = console_repo.incident_rows(session, incident.id)
         held = {row.id: silences_repo.silence_of_row(session, row.id) for row in messages if row.status == "silenced"}
         growth = thread_growth(session, incident.source, incident.thread_id, now)
@@ -93,6 +94,20 @@ def incident_page(ctx: ConsoleContext, incident_id: int) -> IncidentPage | None:
     else:  # no engagement readings: the comments stored so far draw the curve
         chart = growth_chart([(t / 3600, n) for n, t in enumerate(comment_times, 1)], forecast)
     return IncidentPage(incident, posts, chart, forecast, messages, held, growth)
+
+
+def arrival_times(samples: list[tuple[float, int]], comment_times: list[float]) -> list[float]:
+    """Comment times (seconds after the root) for the forecast: the stored comments' own times, or, when the
+    engagement readings count more comments than were stored, times spread evenly between the readings."""
+    if not samples or samples[-1][1] <= len(comment_times):
+        return comment_times
+    times: list[float] = []
+    previous_h, previous_n = 0.0, 0
+    for hours, count in samples:
+        new = max(0, count - previous_n)
+        times += [3600 * (previous_h + (hours - previous_h) * (k + 1) / new) for k in range(new)]
+        previous_h, previous_n = max(previous_h, hours), max(previous_n, count)
+    return times
 
 
 def spread_forecast(times_s: list[float], age_s: float) -> Any | None:

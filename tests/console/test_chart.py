@@ -49,3 +49,11 @@ def test_the_incident_page_draws_the_shipped_forecast(tmp_path: Path) -> None:
 
     page = TestClient(create_app(context(seeded_world(tmp_path))), base_url="http://127.0.0.1").get("/incidents/1")
     assert 'class="forecast-band"' in page.text and 'id="forecast"' in page.text
+
+
+def test_arrivals_follow_the_readings_when_they_count_more_comments_than_were_stored() -> None:
+    from listener.console.views import arrival_times
+
+    times = arrival_times([(0.0, 2), (1.0, 5)], [600.0])
+    assert len(times) == 5 and times == sorted(times) and max(times) == 3600.0
+    assert arrival_times([(1.0, 1)], [60.0, 120.0]) == [60.0, 120.0]  # the stored comments know more

@@ -92,6 +92,10 @@ def test_pages_load_and_the_growth_chart_draws_every_reading(tmp_path: Path, bro
         assert len(points) == len(COMMENTS) and ys == sorted(ys, reverse=True)  # a growing thread climbs
         assert chart.evaluate("svg => svg.getBBox().width") > 100  # laid out, not an empty box
         assert page.locator("#posts tbody tr").count() == len(COMMENTS)
+        band = chart.locator("polygon.forecast-band")  # the spread forecast's 80 % interval at 24 h
+        assert band.count() == 1 and len(band.get_attribute("points").split()) == 3
+        expected = float(chart.locator("line.forecast-expected").get_attribute("data-expected"))
+        assert expected >= COMMENTS[-1]  # a thread never loses the comments it has
         _shot(page, "incident")
         for link, heading in (("Sources", "Sources"), ("Outbox", "Outbox"), ("Silences", "Silences")):
             page.click(f"header >> text={link}")
