@@ -59,8 +59,8 @@ def format_alert(alert: Alert, mask: bool = True) -> str:
     def clean(text: str) -> str:
         return strip_controls(mask_personal_data(text) if mask else text)
 
-    head = {"new": "NEW", "update": "UPDATED", "escalation": "ESCALATED", "reply": "NEW COMMENT",
-            "digest": "DIGEST", "summary": "SUMMARY", "group": "GROUPED", "health": "SOURCE HEALTH"}.get(alert.kind, alert.kind.upper())
+    head = {"new": "NEW", "update": "UPDATED", "escalation": "ESCALATED", "reply": "NEW COMMENT", "digest": "DIGEST",
+            "summary": "SUMMARY", "group": "GROUPED", "health": "SOURCE HEALTH"}.get(alert.kind, alert.kind.upper())
     tier = f"{alert.previous_severity} → {alert.severity}" if alert.previous_severity else alert.severity
     lines = [f"[{head}] [{tier.upper()}] {clean(' '.join(alert.title.split()))}".rstrip()]
     if alert.kind in ("digest", "summary", "group"):

@@ -8,9 +8,9 @@ Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `
   exponentially per row; permanent errors and rows past `max_attempts` become `dead` and ops hears once;
 - a "new" message over the channel's hourly budget goes into the next digest instead (critical never does);
 - during a route's quiet hours only critical alerts notify; others are held for one catch-up digest.
+  Edits in place are not held: Slack does not notify anyone about an edit;
 - a row an active silence covers is suppressed on its first try (see `listener/delivery/silences.py`);
 - new incidents of a grouping route go out as one message per group (see `listener/delivery/grouping.py`);
-  Edits in place are not held: Slack does not notify anyone about an edit;
 - a row is committed as "sending" before Slack is called. One still "sending" on a later pass was cut short
   (the process died mid-call): the notifier's `find_sent` looks for its key in the channel first, and the row
   is marked sent with the message found, or sent now when there is none. If the lookup itself fails the row
