@@ -127,3 +127,10 @@ def test_beyond_loopback_the_config_demands_credentials_and_they_must_be_set() -
     with pytest.raises(ConfigError, match=r"\$CONSOLE_TOKEN, which is empty"):
         credentials(settings, {})
     assert credentials(settings, {"CONSOLE_TOKEN": "t"}).token == "t"
+
+
+def test_post_text_is_shown_as_text_never_as_markup(world: World) -> None:
+    world.post(0.8, text='<script>alert("x")</script><img src=x onerror=alert(1)>')
+    page = _client(world).get("/incidents/1").text
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
