@@ -1,7 +1,7 @@
 """silences: notifications held back for a watchlist, thread or term, and the alerts each one suppressed
 
 Revision ID: 0107_silences
-Revises: 0001
+Revises: 0106_text_retention
 Create Date: 2026-12-01 23:55:29.932818
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0107_silences'
-down_revision = '0001'
+down_revision = '0106_text_retention'
 branch_labels = None
 depends_on = None
 
