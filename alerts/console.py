@@ -33,7 +33,7 @@ class ConsoleNotifier:
         if alert.kind in ("escalation", "reply") and alert.thread_ts:
             text = "\n".join("    │ " + line for line in text.splitlines())
         with self._lock:
-            if alert.kind == "update" and alert.message_ts:
+            if alert.kind in ("update", "group") and alert.message_ts:
                 ts = alert.message_ts
             else:
                 self._counter += 1
@@ -59,11 +59,11 @@ def format_alert(alert: Alert, mask: bool = True) -> str:
     def clean(text: str) -> str:
         return strip_controls(mask_personal_data(text) if mask else text)
 
-    head = {"new": "NEW", "update": "UPDATED", "escalation": "ESCALATED", "reply": "NEW COMMENT",
-            "digest": "DIGEST", "summary": "SUMMARY", "health": "SOURCE HEALTH"}.get(alert.kind, alert.kind.upper())
+    head = {"new": "NEW", "update": "UPDATED", "escalation": "ESCALATED", "reply": "NEW COMMENT", "digest": "DIGEST",
+            "summary": "SUMMARY", "group": "GROUPED", "health": "SOURCE HEALTH"}.get(alert.kind, alert.kind.upper())
     tier = f"{alert.previous_severity} → {alert.severity}" if alert.previous_severity else alert.severity
     lines = [f"[{head}] [{tier.upper()}] {clean(' '.join(alert.title.split()))}".rstrip()]
-    if alert.kind in ("digest", "summary"):
+    if alert.kind in ("digest", "summary", "group"):
         if alert.counts:
             lines.append("  counts: " + _numbers(alert.counts))
         lines += [f"  - {clean(item.title)} (risk {item.risk:.2f}) {item.url}" for item in alert.items]

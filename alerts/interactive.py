@@ -1,6 +1,7 @@
 """Acknowledge / Snooze / Not relevant buttons on incident cards, received over Slack Socket Mode.
 
-``render(..., interactive=True)`` adds the buttons; this module turns a click into
+``render(..., interactive=True)`` adds the buttons and a "Silence…" menu (this thread for 24 h, the
+watchlist for 1 h or 4 h: action ``silence:<thread|watchlist>:<hours>``); this module turns a click into
 ``on_action(ActionRequest)``, a callback the daemon supplies, which answers ``"done"``, ``"already"`` (the
 incident was in that state: nothing changed) or ``"refused"`` (the click did not come from that incident's
 message), and tells the clicker (ephemerally) what happened. Socket Mode needs no public URL: the app opens a websocket to Slack with an
@@ -26,6 +27,8 @@ KNOWN_ACTIONS = frozenset(action for action, _, _ in ACTIONS)
 CONFIRMATIONS = {"ack": "acknowledged", "snooze": "snoozed", "not_relevant": "marked not relevant"}
 ANSWERS = {"done": "Incident #{id} {what}.", "already": "Incident #{id} was already {what}; nothing changed.",
            "refused": "That button is not on incident #{id}'s message; nothing changed."}
+SILENCE_ACTION = "silence"  # the "Silence…" menu: action "silence:<thread|watchlist>:<hours>"
+SILENCE_SCOPES = frozenset({"thread", "watchlist"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ def parse_action(payload: Mapping[str, Any]) -> ActionRequest | None:
         name, value = action_id[len(ACTION_PREFIX):], str(action.get("value", ""))
         if name in KNOWN_ACTIONS and _INCIDENT_ID.match(value) and user_id and channel and message_ts:
             return ActionRequest(int(value), name, user_id, channel, message_ts)
+        selected = action.get("selected_option")
+        chosen = _silence_choice(str(selected.get("value", ""))) if isinstance(selected, Mapping) else None
+        if name == SILENCE_ACTION and chosen is not None and user_id and channel and message_ts:
+            return ActionRequest(chosen[0], chosen[1], user_id, channel, message_ts)
     log.warning("button click ignored: no well-formed fangsiang action in it (action ids %s)",
                 [str(a.get("action_id"))[:60] for a in actions if isinstance(a, Mapping)][:5]
                 if isinstance(actions, list) else type(actions).__name__)
@@ -72,6 +79,24 @@ def _field(payload: Mapping[str, Any], section: str, key: str) -> Any:
     part = payload.get(section)
     value = part.get(key) if isinstance(part, Mapping) else None
     return value if isinstance(value, (str, int)) else ""
+
+
+def _silence_choice(value: str) -> tuple[int, str] | None:
+    """"42:thread:24" -> (42, "silence:thread:24"); None for anything else."""
+    incident, _, rest = value.partition(":")
+    scope, _, hours = rest.partition(":")
+    if _INCIDENT_ID.match(incident) and scope in SILENCE_SCOPES and re.fullmatch(r"[0-9]{1,4}", hours) \
+            and 0 < int(hours) <= 24 * 366:
+        return int(incident), f"{SILENCE_ACTION}:{scope}:{int(hours)}"
+    return None
+
+
+def confirmation(action: str) -> str:
+    if action.startswith(SILENCE_ACTION + ":"):
+        _, scope, hours = action.split(":")
+        what = "its thread" if scope == "thread" else "its watchlist"
+        return f"silenced: {what} for {hours} h (alerts are still recorded)"
+    return CONFIRMATIONS[action]
 
 
 class InteractiveListener:
@@ -112,7 +137,7 @@ class InteractiveListener:
             log.warning("click on incident %s refused: it came from %s/%s, not from the incident's message",
                         request.incident_id, request.channel, request.message_ts)
         answer = ANSWERS.get(outcome, ANSWERS["done"])
-        self._tell(client, request, answer.format(id=request.incident_id, what=CONFIRMATIONS[request.action]))
+        self._tell(client, request, answer.format(id=request.incident_id, what=confirmation(request.action)))
 
     @staticmethod
     def _tell(client: Any, request: ActionRequest, text: str) -> None:

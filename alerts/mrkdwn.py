@@ -24,6 +24,7 @@ SECTION_LIMIT = 3000  # Slack: section text
 FIELD_LIMIT = 2000  # Slack: each section field
 CONTEXT_LIMIT = 2000  # our cap for context elements, well inside Slack's
 BUTTON_LIMIT = 75  # Slack: button text
+OPTION_LIMIT = 75  # Slack: the text of a menu option
 MAX_BLOCKS = 50  # Slack: blocks per message
 TEXT_LIMIT = 40_000  # Slack: message text
 

@@ -6,7 +6,8 @@ One layout per ``alert.kind``:
   written over the original message).
 - ``escalation``: a thread reply stating the tier change, with mentions of the configured ids.
 - ``reply``: a thread reply for a new risky comment.
-- ``digest``: a list of items; ``summary``: the daily per-watchlist summary; ``health``: an ops notice,
+- ``digest``: a list of items; ``group``: several new incidents of one brand and cause in one message;
+  ``summary``: the daily per-watchlist summary; ``health``: an ops notice,
   e.g. a source went blind or came back (green when the severity or title says "recovered").
 
 All post-derived text goes through ``mrkdwn.escape`` (so it can never mention anyone) and, unless
@@ -33,6 +34,9 @@ ENGAGEMENT_ORDER = ("comments", "likes", "reactions", "shares", "views")
 GROWTH_LABELS = {"comments_per_hour": "comments/h", "reactions_per_hour": "reactions/h", "acceleration": "accel"}
 ACTIONS = (("ack", "Acknowledge", "primary"), ("snooze", "Snooze", None), ("not_relevant", "Not relevant", "danger"))
 ACTION_PREFIX = "fangsiang_"
+# The "Silence…" menu on interactive cards: (what, hours, label); its value is "<incident id>:<what>:<hours>"
+SILENCE_CHOICES = (("thread", 24, "Silence this thread for 24 h"), ("watchlist", 1, "Silence {watchlist} for 1 h"),
+                   ("watchlist", 4, "Silence {watchlist} for 4 h"))
 EXCERPT_LIMIT = 1200  # keep the card readable; the link has the rest
 ITEM_EXCERPT_LIMIT = 200
 
@@ -129,6 +133,9 @@ def _actions(alert: Alert) -> Block:
         if style:
             button["style"] = style
         buttons.append(button)
+    options = [{"text": M.plain(label.format(watchlist=alert.watchlist or "this watchlist"), M.OPTION_LIMIT),
+                "value": f"{alert.incident_id}:{what}:{hours}"} for what, hours, label in SILENCE_CHOICES]
+    buttons.append({"type": "overflow", "action_id": ACTION_PREFIX + "silence", "options": options})
     # Slack asks for a fresh block_id on every edit of a message, hence the revision.
     block_id = f"{ACTION_PREFIX}incident_{alert.incident_id}_r{alert.revision}"
     return {"type": "actions", "block_id": block_id, "elements": buttons}
@@ -228,6 +235,26 @@ def _digest(alert: Alert, ctx: _Ctx) -> RenderedMessage:
     return RenderedMessage(text=f"📋 {title}: {count} alerts — {M.escape(alert.watchlist)}", blocks=blocks)
 
 
+def _group(alert: Alert, ctx: _Ctx) -> RenderedMessage:
+    """Several new incidents of one brand and cause, in one message (an edit shows each as it is now)."""
+    header = ctx.clean(alert.title, M.HEADER_LIMIT, one_line=True, plain=True) or "Grouped incidents"
+    title = ctx.clean(alert.title, M.HEADER_LIMIT, one_line=True) or "Grouped incidents"
+    room = M.MAX_BLOCKS - 4  # header, context, mentions, and a possible "… more" line
+    blocks: list[Block] = [
+        {"type": "header", "text": M.plain(f"{_emoji(alert.severity)} {header}", M.HEADER_LIMIT)},
+        _context(f"{len(alert.items)} threads", M.escape(alert.watchlist), M.escape(alert.reason),
+                 "updated" if alert.message_ts else ""),
+    ]
+    blocks += [{"type": "section", "text": M.md(_item_line(item, ctx))} for item in alert.items[:room]]
+    if len(alert.items) > room:
+        blocks.append(_context(f"…and {len(alert.items) - room} more"))
+    pings = M.mentions(alert.mentions) if not alert.message_ts else ""  # an edit must not re-page anyone
+    if pings:
+        blocks.append({"type": "section", "text": M.md(f"cc {pings}")})
+    text = f"{_emoji(alert.severity)} {title} (worst risk {alert.risk:.2f})"
+    return RenderedMessage(text=f"{pings} {text}" if pings else text, blocks=blocks)
+
+
 def _summary_counts(alert: Alert) -> dict[str, int]:
     if alert.counts:
         return dict(alert.counts)
@@ -278,4 +305,4 @@ def _health(alert: Alert, ctx: _Ctx) -> RenderedMessage:
 
 
 _KINDS = {"new": _card, "update": _card, "escalation": _escalation, "reply": _reply, "digest": _digest,
-          "summary": _summary, "health": _health}
+          "summary": _summary, "health": _health, "group": _group}

@@ -45,6 +45,7 @@ TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "s
 REPOST_ON = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 DEFAULT_RETRY_AFTER = 30.0  # Slack always sends Retry-After with 429; this covers a proxy that strips it
 METADATA_EVENT = "fangsiang_alert"
+EDIT_KINDS = frozenset({"update", "group"})  # with ``message_ts`` set: edit that message in place
 # Our clock and Slack's may disagree a little; looking back this much further costs one page at most.
 CLOCK_SKEW_S = 300.0
 LOOKUP_PAGE = 200
@@ -81,7 +82,7 @@ class SlackNotifier:
         except Exception as exc:  # a rendering bug must not kill the dispatcher; retrying will not fix it
             log.exception("could not render alert %s/%s", alert.incident_id, alert.kind)
             return Delivery(ok=False, channel=alert.channel, error=f"render failed: {exc}", permanent=True)
-        if alert.kind == "update" and alert.message_ts:
+        if alert.kind in EDIT_KINDS and alert.message_ts:  # a group message is rewritten like a card
             return self._update(alert, message)
         thread_ts = alert.thread_ts if alert.kind in ("escalation", "reply") else None
         broadcast = bool(thread_ts) and alert.kind == "escalation" and self.broadcast_escalations

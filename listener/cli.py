@@ -1,4 +1,5 @@
-"""The `fangsiang` command: run | once | check | score | eval | demo | status | outbox | schema | completion.
+"""The `fangsiang` command: run | once | check | score | eval | demo | status | outbox | schema | completion |
+console | silence.
 
 Exit codes: 0 ok, 1 runtime failure (or bad input lines for `score`), 2 invalid configuration.
 `--config` defaults to $FANGSIANG_CONFIG or ./config.yaml. The one home of shtab (shell completion).
@@ -69,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     completion = commands.add_parser("completion", help="print a shell completion script")
     completion.add_argument("shell", choices=["bash", "zsh", "tcsh"])
     completion.set_defaults(func=_completion)
+    console = commands.add_parser("console", help="the web console alone, read-only, over the configured database")
+    console.add_argument("--port", type=int, help="listen on this port instead of console.port")
+    console.set_defaults(func=_console)
+    from listener.delivery.silence_command import add_arguments
+
+    silence = commands.add_parser("silence", help="silence a watchlist, thread or term: add | list | expire")
+    add_arguments(silence)
+    silence.set_defaults(func=_silence)
     demo = commands.add_parser("demo", help="the whole pipeline offline on captured pages, alerts shown here")
     demo.add_argument("--slack-url", help="send to this Slack-compatible API root instead of the console")
     demo.set_defaults(func=_demo)
@@ -135,14 +144,44 @@ def _run(args: argparse.Namespace) -> int:
             readiness.add("database", pipeline.parts.store.ping)
             buttons = start_buttons(pipeline.parts.loaded, pipeline.parts.notifier, pipeline.on_button,
                                     report=pipeline.notify_ops)
+            console = _start_console(pipeline.parts)
     except shutdown.StartupInterrupted:
         log.info("stopped during start-up")
         return 0
     try:
         return run_forever(pipeline, on_start=lambda scheduler: readiness.add("scheduler", lambda: scheduler.running))
     finally:
+        if console is not None:
+            console.stop()
         if buttons is not None:
             buttons.close()
+
+
+def _start_console(parts):  # type: ignore[no-untyped-def]
+    """The web console in a thread of the daemon, unless `console.enabled` is false."""
+    if not parts.loaded.config.console.enabled:
+        return None
+    from listener.console import console_server, daemon_context
+
+    server = console_server(parts.loaded, daemon_context(parts))
+    return server if server.start() else None
+
+
+def _console(args: argparse.Namespace) -> int:
+    from listener.console import console_server, standalone_context
+
+    loaded = _load(args)
+    console_server(loaded, standalone_context(loaded), port=args.port).run()
+    return 0
+
+
+def _silence(args: argparse.Namespace) -> int:
+    from listener.delivery.silence_command import silence_command
+    from listener.store import Store
+
+    store = Store(_load(args).storage_url)
+    store.migrate()
+    return silence_command(args, store)
 
 
 def _once(args: argparse.Namespace) -> int:

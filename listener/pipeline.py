@@ -203,7 +203,8 @@ class Pipeline:
         return report
 
     def on_button(self, click: Any) -> str:
-        """A Slack button click (Acknowledge / Snooze / Not relevant), recorded on the incident.
+        """A Slack button click (Acknowledge / Snooze / Not relevant), recorded on the incident; or a choice in
+        its "Silence…" menu (`silence:thread:24`: the incident's thread, or its watchlist, for so many hours).
 
         "refused" unless the click came from the incident's own message (channel and ts), so a forged or
         stale button cannot act on another incident; "already" when the incident is in that state (a
@@ -216,6 +217,13 @@ class Pipeline:
             incident = get_incident(session, click.incident_id)
             if incident is None or (incident.channel, incident.message_ts) != (click.channel, click.message_ts):
                 return "refused"
+            if action.startswith("silence:"):
+                from listener.delivery.silences import silence_incident
+
+                _, scope, hours = action.split(":")
+                silence_incident(session, click.incident_id, scope, hours=float(hours), by=click.user_id,
+                                 now=self.parts.clock())
+                return "done"
             if _in_effect(incident, action, self.parts.clock()):
                 return "already"
             self.engine.on_action(session, click.incident_id, action, click.user_id)

@@ -1,11 +1,13 @@
-"""`fangsiang run` as a real process: it ingests on schedule, and SIGTERM makes it finish and exit 0, even while
-one source waits out a long retry backoff and another reads from a server that drips one byte at a time."""
+"""`fangsiang run` as a real process: it ingests on schedule, serves the console, and SIGTERM makes it finish
+and exit 0, even while one source waits out a long retry backoff and another reads from a server that drips one
+byte at a time."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 from tests.fixture_server import Answer, FixtureServer
@@ -17,6 +19,7 @@ storage: {{url: "sqlite:///{db}"}}
 http: {{rate_per_host: 0, retries: 0}}
 slack: {{token_env: DAEMON_TEST_NO_TOKEN}}
 metrics: {{enabled: false}}
+console: {{port: {console}}}
 scheduler: {{score_every: 1s, dispatch_every: 1s, track_every: 5s, housekeeping_every: 5s}}
 sources:
   - name: pantip-mbk
@@ -58,19 +61,23 @@ def test_run_ingests_then_stops_cleanly_on_sigterm(tmp_path: Path, fixture_serve
     fixture_server.add_sequence("GET", "/drip.xml", [Answer(body=b"<rss>" + b" " * 500 + b"</rss>", drip_s=1.0)])
     db = tmp_path / "daemon.db"
     config = tmp_path / "config.yaml"
-    config.write_text(CONFIG.format(db=db, site=fixture_server.base_url, closed=_closed_port()), encoding="utf-8")
+    console = _closed_port()
+    config.write_text(CONFIG.format(db=db, site=fixture_server.base_url, closed=_closed_port(), console=console),
+                      encoding="utf-8")
     daemon = subprocess.Popen([sys.executable, "-m", "listener.cli", "--config", str(config), "run"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert wait_for(lambda: _count(db, "SELECT count(*) FROM posts WHERE scored_at IS NOT NULL") == 4)
         assert fixture_server.requests_to("/drip.xml") != []
+        with urllib.request.urlopen(f"http://127.0.0.1:{console}/sources", timeout=10) as page:
+            assert "pantip-mbk" in page.read().decode()  # the console reads the daemon's own database
         daemon.send_signal(signal.SIGTERM)
         output, _ = daemon.communicate(timeout=20)  # a hang guard: the drip would hold shutdown for a minute
     finally:
         if daemon.poll() is None:
             daemon.kill()
     assert daemon.returncode == 0, output
-    assert "stopped" in output
+    assert "stopped" in output and f"console on http://127.0.0.1:{console}" in output
     # the unreachable feed was waiting out a long retry backoff: shutdown interrupts it instead of waiting
     assert "unreachable-feed: interrupted by shutdown" in output
     assert "dripping-feed: interrupted by shutdown" in output  # mid-request: the stop flag ended the read

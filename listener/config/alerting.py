@@ -122,6 +122,20 @@ class Route(Strict):
     comment_summary_minutes: float = Field(60, gt=0)  # least time between two summaries of the rest
     channels: tuple[str, ...] = ()  # names from `alerting.channels` that also get this route's alerts
 
+    # Alertmanager-style grouping: new incidents of this route that share these values wait `group_wait` for
+    # each other and go out as ONE message listing them (critical ones never wait). "watchlist": the brand;
+    # "term"/"cue": the matched term / escalation cue (the first, alphabetically, of an incident's).
+    group_by: tuple[Literal["watchlist", "term", "cue"], ...] = ()
+    group_wait: str = "5m"
+
+    @field_validator("group_wait")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from listener.config.schema import parse_duration  # schema imports this module
+
+        parse_duration(value)
+        return value
+
 
 class AlertingConfig(Strict):
     default_channel: str = "#social-listening"

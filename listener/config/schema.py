@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
@@ -184,6 +185,33 @@ class MetricsConfig(Strict):
     port: int = Field(9464, ge=0, le=65535)
 
 
+class ConsoleConfig(Strict):
+    """The local web console (served by `fangsiang run`, or alone, read-only, by `fangsiang console`)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8470, ge=1, le=65535)
+    # Beyond loopback the console asks for credentials, read from the environment variable named here:
+    token_env: str | None = None  # a shared token: "Authorization: Bearer <token>", or as the basic-auth password
+    basic_auth_env: str | None = None  # "user:password" for HTTP basic auth
+
+    @model_validator(mode="after")
+    def _guarded_beyond_loopback(self) -> "ConsoleConfig":
+        if self.enabled and not is_loopback(self.host) and not (self.token_env or self.basic_auth_env):
+            raise ValueError(f"console.host {self.host!r} is reachable from other machines: set console.token_env "
+                             "or console.basic_auth_env (the name of an environment variable holding the secret)")
+        return self
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve anywhere
+
+
 class Config(Strict):
     storage: StorageConfig = StorageConfig()
     http: HttpSettings = HttpSettings()
@@ -194,6 +222,7 @@ class Config(Strict):
     tracking: TrackingConfig = TrackingConfig()
     health: HealthConfig = HealthConfig()
     metrics: MetricsConfig = MetricsConfig()
+    console: ConsoleConfig = ConsoleConfig()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     watchlists: str | list[dict[str, Any]] = "watchlists/"
     sources: list[SourceConfig] = []

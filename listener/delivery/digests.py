@@ -49,7 +49,7 @@ def flush_digests(session: Any, now: datetime, timezone: str) -> int:
         if _bucket(rows[0].created_at, every, timezone) >= _bucket(now, every, timezone):
             continue  # the hour (or day) the oldest line arrived in is still running
         label = "Hourly" if every == "hourly" else "Daily"
-        alert = digest_alert(channel, _latest_per_incident(rows), f"{label} digest: {len(rows)} low-risk thread(s)")
+        alert = digest_alert(channel, latest_per_incident(rows), f"{label} digest: {len(rows)} low-risk thread(s)")
         enqueue(session, alert, key=f"digest:{channel}:{rows[0].id}", now=now, route_opts=rows[0].route_opts)
         for row in rows:
             row.status = "digested"
@@ -70,10 +70,10 @@ def release_held(session: Any, now: datetime) -> int:
             items.extend(alert.items if alert.kind == "digest" else [row])
             row.status = "digested"
             if row.kind == "new" and row.incident_id:
-                _unannounce(session, row.incident_id)
+                unannounce(session, row.incident_id)
         title = f"While quiet hours were on: {len(rows)} held alert(s)"
         # route options left out on purpose: the catch-up itself must never be held again
-        lines = [_current(session, alert) for alert in _latest_per_incident(items)]
+        lines = [current_state(session, alert) for alert in latest_per_incident(items)]
         enqueue(session, digest_alert(channel, lines, title),
                 key=f"catchup:{channel}:{rows[0].id}", now=now)
     return len(groups)
@@ -128,7 +128,7 @@ def _bucket(moment: datetime, every: str, timezone: str) -> datetime:
     return local.replace(minute=0, second=0, microsecond=0)
 
 
-def _latest_per_incident(entries: Sequence[OutboxRow | Alert]) -> list[Alert]:
+def latest_per_incident(entries: Sequence[OutboxRow | Alert]) -> list[Alert]:
     """One line per incident (its newest state), in the order incidents first appeared."""
     latest: dict[Any, Alert] = {}
     for index, entry in enumerate(entries):
@@ -137,7 +137,7 @@ def _latest_per_incident(entries: Sequence[OutboxRow | Alert]) -> list[Alert]:
     return list(latest.values())
 
 
-def _current(session: Any, alert: Alert) -> Alert:
+def current_state(session: Any, alert: Alert) -> Alert:
     """A held line shows its incident as it is now, not as it was when the line was held."""
     incident = incidents_repo.get_incident(session, alert.incident_id) if alert.incident_id else None
     if incident is None:
@@ -146,7 +146,7 @@ def _current(session: Any, alert: Alert) -> Alert:
                    reason=incident.reason, revision=incident.revision)
 
 
-def _unannounce(session: Any, incident_id: int) -> None:
+def unannounce(session: Any, incident_id: int) -> None:
     # its "new" went into a digest instead, so a later rise may still earn the incident its own message
     incident = incidents_repo.get_incident(session, incident_id)
     if incident is not None and incident.message_ts is None:

@@ -11,6 +11,8 @@ Reads config keys `alerting.max_attempts`, `alerting.channel_budget_per_hour`, `
 - a "new" message over the channel's hourly budget goes into the next digest instead (critical never does);
 - during a route's quiet hours only critical alerts notify; others are held for one catch-up digest.
   Edits in place are not held: Slack does not notify anyone about an edit;
+- a row an active silence covers is suppressed on its first try (see `listener/delivery/silences.py`);
+- new incidents of a grouping route go out as one message per group (see `listener/delivery/grouping.py`);
 - a row is committed as "sending" before Slack is called. One still "sending" on a later pass was cut short
   (the process died mid-call): once the notifier's `settle_s` has passed since that call (Slack may still be
   storing it), the notifier's `find_sent` looks for its key in the channel first, and the row
@@ -28,14 +30,16 @@ from typing import Any, Callable, ContextManager, Protocol
 from alerts.types import Alert, Delivery
 from listener import shutdown
 from listener.config.alerting import AlertingConfig
+from listener.delivery import grouping
 from listener.delivery.digests import flush_digests, in_quiet_hours, release_held, summary_chart_png
 from listener.delivery.failures import log_failure, reason_label
 from listener.delivery.fanout import fan_out
 from listener.delivery.outbox import alert_from_payload, enqueue
-from listener.store import incidents_repo, outbox_repo
-from listener.store.models import Incident, OutboxRow
+from listener.delivery.silences import release_ended, silence_row, silence_waiting
+from listener.store import incidents_repo, outbox_repo, silences_repo
+from listener.store.models import Incident, OutboxRow, Silence
 
-NOTIFYING_KINDS = frozenset({"new", "reply", "escalation", "digest", "summary"})
+NOTIFYING_KINDS = frozenset({"new", "reply", "escalation", "digest", "summary", "group"})
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(minutes=10)
 BATCH = 200
@@ -61,6 +65,8 @@ class DispatchStats:
     digests: int = 0  # digests and catch-ups built this run
     waiting: int = 0  # behind an earlier row of the same incident
     failures: list[tuple[str, str]] = field(default_factory=list)  # (reason label, "retry" | "dead") per failure
+    silenced: int = 0  # suppressed by a silence
+    grouped: int = 0  # new incidents sent inside one message for their group
 
 
 class Dispatcher:
@@ -73,12 +79,15 @@ class Dispatcher:
         # How long Slack may still be acting on a call after it was made (the notifier's request timeout): a
         # send cut short by a crash is looked up only after this, or the lookup could miss a message in flight.
         self._settle = timedelta(seconds=float(getattr(notifier, "settle_s", 0) or 0))
+        self._silences: list[Silence] = []  # the active silences, read once per run
 
     def flush_digests(self, session_factory: SessionFactory) -> int:
         """Build the digests and catch-ups that are due (also done at the start of every `run_once`)."""
         now = self.clock()
         with session_factory() as session:
-            return release_held(session, now) + flush_digests(session, now, self.alerting.timezone)
+            silence_waiting(session, now)  # a silenced line leaves its digest before the digest is built
+            made = release_held(session, now) + flush_digests(session, now, self.alerting.timezone)
+            return made + release_ended(session, now)
 
     def run_once(self, session_factory: SessionFactory) -> DispatchStats:
         stats = DispatchStats()
@@ -89,6 +98,7 @@ class Dispatcher:
         with session_factory() as session:
             todo = [(r.id, r.incident_id, r.next_attempt_at <= now, r.attempts, r.kind)
                     for r in outbox_repo.pending_rows(session, BATCH)]
+            self._silences = list(silences_repo.active_silences(session, now))
         blocked: set[int] = set()
         for row_id, incident_id, due, attempts, kind in todo:
             if shutdown.STOPPING.is_set():
@@ -121,20 +131,32 @@ class Dispatcher:
         # A "sending" row passed the quiet-hours and budget checks on its first try and may already be in
         # Slack: holding it or folding it into a digest now could show it twice.
         first_try = row.status == "pending"
+        if first_try and silence_row(session, row, self._silences, now) is not None:
+            stats.silenced += 1
+            return "skip"  # not "blocked": the incident's later rows are checked (and silenced) on their own
         if first_try and row.kind in NOTIFYING_KINDS and not critical and in_quiet_hours(row.route_opts, now):
             row.status = "held"
             stats.held += 1
             return "held"
         incident = incidents_repo.get_incident(session, row.incident_id) if row.incident_id else None
-        if incident is not None and _needs_parent(row, incident) and incident.message_ts is None:
-            return self._no_parent(session, row, incident, critical, now)
+        if incident is not None and _needs_parent(row, incident):
+            if incident.message_ts is None:
+                return self._no_parent(session, row, incident, critical, now)
+            edit = grouping.group_edit(session, incident) if row.kind == "update" else None
+            alert = edit or _attach(alert, row, incident)  # a grouped incident's edit rewrites its group
         if first_try and row.kind == "new" and not critical and self._over_budget(session, row.channel, now):
             row.status = "digest"  # the next digest carries it; the channel stays readable
             if incident is not None:
                 incident.announced_at = None
             stats.to_digest += 1
             return "skip"
-        return self._send(session, row, incident, now, stats)
+        together = [r for r in grouping.members(session, row)  # a silenced member stays out of the group
+                    if r.id == row.id or silence_row(session, r, self._silences, now) is None]
+        if len(together) > 1:  # one message for the whole group instead of a card each
+            row = grouping.enqueue_group(session, together, now)
+            incident, alert = None, alert_from_payload(row.payload)
+            stats.grouped += len(together)
+        return self._send(session, row, incident, replace(alert, key=row.idempotency_key), now, stats)
 
     def _send(self, session: Any, row: OutboxRow, incident: Incident | None, now: datetime,
               stats: DispatchStats) -> str:
@@ -191,7 +213,7 @@ class Dispatcher:
         return outbox_repo.reclaim(session, row.id, attempts) is not None
 
     def _no_parent(self, session: Any, row: OutboxRow, incident: Incident, critical: bool, now: datetime) -> str:
-        if outbox_repo.has_live_new(session, incident.id):
+        if outbox_repo.has_live_new(session, incident.id) or silences_repo.live_groups_in(session, row.channel):
             return "blocked"
         held_new = [r for r in outbox_repo.rows_with_status(session, "held", incident_id=incident.id)
                     if r.kind == "new"]
@@ -209,6 +231,8 @@ class Dispatcher:
             if row.kind == "new" or delivery.ts != incident.message_ts:  # an edit may repost a deleted message
                 incident.message_ts = delivery.ts
                 incident.channel = delivery.channel or row.channel
+        if row.kind == "group" and delivery.ts:
+            grouping.attach(session, row, delivery)
         if row.kind == "summary" and chart:  # a summary found after a crash may have its chart already
             self._attach_chart(session, row, delivery, now)
 

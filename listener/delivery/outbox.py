@@ -3,14 +3,15 @@ crash or a second run can neither lose nor repeat it.
 
 Row statuses: pending (to send) · sending (Slack called, its answer not yet recorded) · sent · dead (gave up;
 ops told) · held (quiet hours) · digest (waits for its channel's next digest) · digested (went out inside a
-digest) · superseded (nothing left to send it to).
+digest) · superseded (nothing left to send it to) · silenced (a silence suppressed it; see `silences.py`) ·
+grouped (went out inside one message for its group; see `grouping.py`).
 Reads no config; callers pass the route options (`quiet_hours`, `digest_every`) to store with the row.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from alerts.types import Alert
@@ -41,7 +42,13 @@ def alert_from_payload(payload: dict[str, Any]) -> Alert:
 
 def enqueue(session: Any, alert: Alert, *, key: str, now: datetime, due: datetime | None = None,
             status: str = "pending", route_opts: dict[str, Any] | None = None) -> OutboxRow | None:
-    """Write one alert to the outbox; None when this key was already enqueued (nothing happens then)."""
+    """Write one alert to the outbox; None when this key was already enqueued (nothing happens then).
+
+    A new incident of a grouping route (`group_by`) waits its `group_wait` for others of its group, unless critical.
+    """
+    wait = (route_opts or {}).get("group_wait_s")
+    if wait and alert.kind == "new" and status == "pending" and alert.severity != "critical":
+        due = max(due or now, now + timedelta(seconds=float(wait)))
     row = OutboxRow(idempotency_key=key, incident_id=alert.incident_id or None, kind=alert.kind,
                     channel=alert.channel, payload=alert_to_payload(alert), status=status, attempts=0,
                     created_at=now, next_attempt_at=due or now, route_opts=route_opts)
@@ -56,6 +63,20 @@ def replace_payload(session: Any, row: OutboxRow, alert: Alert, key: str) -> boo
     """
     return outbox_repo.replace_if_unchanged(session, row, payload=alert_to_payload(alert), idempotency_key=key,
                                             channel=alert.channel)
+
+
+def requeue_dead(session: Any, ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:
+    """Put dead alerts back in line (all of them, or those among `ids`); the number re-queued.
+
+    Once the cause is fixed (a new token, the bot invited to the channel) the row is sent as if new: its
+    attempts start again from zero and it is due at once. Its last error stays until a send succeeds, so the
+    outbox still shows why it had died. Ids that are not dead (sent, pending, unknown) are left alone.
+    """
+    rows = outbox_repo.dead_rows(session, None if ids is None else list(ids))
+    due = now or datetime.now(timezone.utc)
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = "pending", 0, due
+    return len(rows)
 
 
 def requeue_dead(session: Any, ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:

@@ -15,7 +15,9 @@ from typing import Any
 
 from alerts.privacy import masked_excerpt
 from alerts.types import Alert
-from listener.config.alerting import AlertingConfig, Route
+from listener.config.alerting import SEVERITY_ORDER, AlertingConfig, Route
+from listener.config.schema import parse_duration
+from listener.incidents.growth import Growth
 from listener.delivery.outbox import alert_key, enqueue, replace_payload
 from listener.incidents.comments import RiskyComment, Summary, due_summary, tell_or_hold
 from listener.incidents.growth import Growth
@@ -28,9 +30,12 @@ __all__ = ["AlertPlanner", "RiskyComment", "comment_key", "incident_alert", "ran
 
 def route_opts(route: Route) -> dict[str, Any]:
     quiet = route.quiet_hours
-    return {"digest_every": route.digest_every, "channels": list(route.channels),
+    opts = {"digest_every": route.digest_every, "channels": list(route.channels),
             "quiet_hours": None if quiet is None else {"start": quiet.start.isoformat(), "end": quiet.end.isoformat(),
                                                        "tz": quiet.tz}}
+    if route.group_by:  # see listener/delivery/grouping.py
+        opts.update(group_by=list(route.group_by), group_wait_s=parse_duration(route.group_wait).total_seconds())
+    return opts
 
 
 def incident_alert(incident: Incident, kind: str, growth: Growth, **extra: Any) -> Alert:

@@ -276,3 +276,34 @@ class JobLease(Base):
     lease_until: Mapped[datetime | None] = mapped_column(default=None)  # NULL: not running
     last_owner: Mapped[str | None] = mapped_column(String(200), default=None)
     last_started_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Silence(Base):
+    """Notifications held back for a while for what its matchers name (all set ones must match, as in
+    Alertmanager): a watchlist, a thread (source + thread_id), a term (a matched term or cue). Incidents
+    keep being evaluated and recorded; only the Slack messages about them are suppressed."""
+
+    __tablename__ = "silences"
+    __table_args__ = (Index("ix_silences_ends_at", "ends_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watchlist: Mapped[str | None] = mapped_column(String(200), default=None)
+    source: Mapped[str | None] = mapped_column(String(200), default=None)
+    thread_id: Mapped[str | None] = mapped_column(String(300), default=None)
+    term: Mapped[str | None] = mapped_column(String(300), default=None)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    expired_by: Mapped[str | None] = mapped_column(String(100), default=None)  # ended early, by whom
+    # when the "silence ended" notice (what was suppressed) was written to the outbox; NULL while due
+    released_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SilencedAlert(Base):
+    """An outbox row a silence suppressed: what the silence held back, listed when it ends."""
+
+    __tablename__ = "silenced_alerts"
+    silence_id: Mapped[int] = mapped_column(ForeignKey("silences.id", ondelete="CASCADE"), primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
+    silenced_at: Mapped[datetime]

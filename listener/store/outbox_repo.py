@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from listener.store.models import OutboxRow
 
-TOP_LEVEL_KINDS = ("new", "digest", "summary", "escalation", "health")
+TOP_LEVEL_KINDS = ("new", "digest", "summary", "escalation", "health", "group")
 # "sending": Slack was called and no answer was recorded; the dispatcher looks the message up before resending
 OPEN_STATUSES = ("pending", "sending")
 

@@ -82,8 +82,14 @@ HEALTH_RECOVERED = Alert(
     channel="C0OPS", source="pantip", posted_at="2026-11-22T09:59:00Z",
 )
 
+GROUP = Alert(
+    incident_id=0, revision=0, kind="group", title="2 threads about true-internet: cue สคบ.", url="", excerpt="",
+    lang="th", risk=0.81, reason="grouped by watchlist, cue", watchlist="true-internet", severity="high",
+    channel="C0CARE", mentions=("S012TRUECARE",), items=(THAI_NEW, INJECTION_NEW),
+)
+
 GOLDEN = {
     "new_thai": THAI_NEW, "new_chinese": CHINESE_NEW, "new_injection": INJECTION_NEW, "update_thai": THAI_UPDATE,
     "escalation_thai": THAI_ESCALATION, "reply_thai": THAI_REPLY, "digest": DIGEST, "summary": SUMMARY,
-    "health_degraded": HEALTH_DEGRADED, "health_recovered": HEALTH_RECOVERED,
+    "health_degraded": HEALTH_DEGRADED, "health_recovered": HEALTH_RECOVERED, "group": GROUP,
 }

@@ -26,10 +26,31 @@ def _click(action_id: str = "fangsiang_snooze", value: str = "42") -> dict:
 
 
 def test_every_rendered_button_parses_back_to_its_action() -> None:
-    actions = render(THAI_NEW, interactive=True).blocks[-1]["elements"]
+    actions = [e for e in render(THAI_NEW, interactive=True).blocks[-1]["elements"] if e["type"] == "button"]
     parsed = [parse_action(_click(button["action_id"], button["value"])) for button in actions]
     assert [p.action for p in parsed] == ["ack", "snooze", "not_relevant"]
     assert parsed[0] == ActionRequest(42, "ack", "U0AGENT", "C0CARE", "1700000000.000001")
+
+
+def _choose(value: str) -> dict:
+    """A block_actions payload for a choice in the card's "Silence…" menu."""
+    payload = _click("fangsiang_silence")
+    payload["actions"][0] = {"type": "overflow", "action_id": "fangsiang_silence", "block_id": "b",
+                             "selected_option": {"text": {"type": "plain_text", "text": "…"}, "value": value}}
+    return payload
+
+
+def test_every_silence_choice_parses_back_to_a_silence_action() -> None:
+    [menu] = [e for e in render(THAI_NEW, interactive=True).blocks[-1]["elements"] if e["type"] == "overflow"]
+    parsed = [parse_action(_choose(option["value"])) for option in menu["options"]]
+    assert [p.action for p in parsed] == ["silence:thread:24", "silence:watchlist:1", "silence:watchlist:4"]
+    assert {p.incident_id for p in parsed} == {THAI_NEW.incident_id}
+    assert THAI_NEW.watchlist in menu["options"][1]["text"]["text"]
+
+
+@pytest.mark.parametrize("value", ["42:everything:24", "42:thread:-1", "x:thread:1", "42:thread:999999", ""])
+def test_forged_silence_choices_are_ignored(value: str) -> None:
+    assert parse_action(_choose(value)) is None
 
 
 @pytest.mark.parametrize("payload", [
