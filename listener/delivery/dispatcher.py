@@ -139,11 +139,11 @@ class Dispatcher:
             stats.held += 1
             return "held"
         incident = incidents_repo.get_incident(session, row.incident_id) if row.incident_id else None
+        override = None  # an alert not built from this row: a grouped incident's edit rewrites its group
         if incident is not None and _needs_parent(row, incident):
             if incident.message_ts is None:
                 return self._no_parent(session, row, incident, critical, now)
-            edit = grouping.group_edit(session, incident) if row.kind == "update" else None
-            alert = edit or _attach(alert, row, incident)  # a grouped incident's edit rewrites its group
+            override = grouping.group_edit(session, incident) if row.kind == "update" else None
         if first_try and row.kind == "new" and not critical and self._over_budget(session, row.channel, now):
             row.status = "digest"  # the next digest carries it; the channel stays readable
             if incident is not None:
@@ -154,24 +154,26 @@ class Dispatcher:
                     if r.id == row.id or silence_row(session, r, self._silences, now) is None]
         if len(together) > 1:  # one message for the whole group instead of a card each
             row = grouping.enqueue_group(session, together, now)
-            incident, alert = None, alert_from_payload(row.payload)
+            incident, override = None, None
             stats.grouped += len(together)
-        return self._send(session, row, incident, replace(alert, key=row.idempotency_key), now, stats)
+        return self._send(session, row, incident, now, stats, override)
 
     def _send(self, session: Any, row: OutboxRow, incident: Incident | None, now: datetime,
-              stats: DispatchStats) -> str:
-        """Deliver one row, after making sure an earlier try that was cut short did not already deliver it."""
+              stats: DispatchStats, override: Alert | None = None) -> str:
+        """Deliver one row, after making sure an earlier try that was cut short did not already deliver it.
+        `override`: the alert to send instead of the row's own (a group message's edit)."""
         if row.status == "sending":
             if row.attempted_at is not None and now < row.attempted_at + self._settle:
                 return "blocked"  # Slack may still be acting on that call: looking now could miss the message
-            outcome = self._reconcile(session, row, incident, _alert_for(row, incident), now, stats)
+            outcome = self._reconcile(session, row, incident, _keyed(override, row) or _alert_for(row, incident),
+                                      now, stats)
             if outcome is not None:
                 return outcome
         if not self._mark_sending(session, row, now):
             return "blocked"
         # Built from the row as committed with the "sending" mark: an edit written into it just before (by a
         # worker that read it as untried) is the one that goes out, never silently dropped.
-        delivery = self.notifier.deliver(_alert_for(row, incident))
+        delivery = self.notifier.deliver(_keyed(override, row) or _alert_for(row, incident))
         if delivery.ok:
             self._sent(session, row, incident, delivery, now)
             self._failures = 0
@@ -283,6 +285,10 @@ class Dispatcher:
         png = summary_chart_png(session, watchlist, now, self.alerting.timezone)
         if png:  # best effort: the summary already went out and must not be sent again for a chart
             upload(delivery.channel or row.channel, png, f"{watchlist}: last 7 days", thread_ts=delivery.ts)
+
+
+def _keyed(alert: Alert | None, row: OutboxRow) -> Alert | None:
+    return replace(alert, key=row.idempotency_key) if alert is not None else None
 
 
 def _alert_for(row: OutboxRow, incident: Incident | None) -> Alert:

@@ -81,7 +81,7 @@ class ThreadTracker:
     def delay(self, session: Any, source: str, thread_id: str, now: datetime) -> timedelta:
         """How long the thread may wait for its next re-read, from its comments' times (`poll_delay_s`)."""
         root = incidents_repo.thread_start(session, source, thread_id)
-        times = incidents_repo.comment_times(session, source, thread_id, until=now)
+        times = incidents_repo.thread_comment_times(session, source, thread_id, until=now)
         start = root.posted_at if root is not None else (times[0] if times else now)
         age_s = max(0.0, (now - start).total_seconds())
         offsets = [min(age_s, max(0.0, (t - start).total_seconds())) for t in times]

@@ -59,7 +59,9 @@ def clean_post(post: Post) -> Post:
         if ident is not None and len(ident) > ID_CHARS:
             raise Unstorable(f"{name} is {len(ident)} characters; ids of at most {ID_CHARS} are stored")
     try:  # what the UTC column does on every write; year 1 at UTC+7 has no UTC form
-        post.posted_at.astimezone(timezone.utc), post.read_at.astimezone(timezone.utc)
+        for moment in (post.posted_at, post.read_at):  # read_at is None until the listener stamps it
+            if moment is not None:
+                moment.astimezone(timezone.utc)
     except (OverflowError, ValueError) as exc:
         raise Unstorable(f"time out of range: {exc}") from exc
     changes: dict[str, Any] = {}

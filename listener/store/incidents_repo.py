@@ -142,7 +142,7 @@ def closed_incidents_since(session: Session, closed_since: datetime) -> Sequence
     return session.scalars(query).all()
 
 
-def comment_times(session: Session, source: str, thread_id: str, *, until: datetime) -> list[datetime]:
+def thread_comment_times(session: Session, source: str, thread_id: str, *, until: datetime) -> list[datetime]:
     """When each stored comment (or reply) of the thread was posted, up to `until`, oldest first."""
     query = (select(PostRow.posted_at).where(PostRow.source == source, PostRow.thread_id == thread_id,
                                              PostRow.is_thread_start.is_(False), PostRow.posted_at <= until)

@@ -109,7 +109,9 @@ def _insert_one(session: Session, post: Post, now: datetime, backfill: bool) -> 
             session.flush()
         return row
     except IntegrityError:
-        return None
+        if _existing_ids(session, [post]):
+            return None  # another worker stored it first
+        raise  # the database refuses the post itself: the caller finds out which and why
 
 
 def record_snapshots(session: Session, posts: Iterable[Post], *, now: datetime) -> int:

@@ -53,7 +53,7 @@ def _world(tmp_path: Path, hook: str, mail: str) -> World:
     router = ChannelRouter(slack, {"care-webhook": AppriseNotifier(hook), "oncall-mail": AppriseNotifier(mail)})
     world = World(tmp_path, AlertingConfig(channels=channels), notifier=router)
     world.slack = slack  # type: ignore[attr-defined]
-    world.wl = Wl(route=Route(channel="#care", mentions=("U_ONCALL",), digest_below=None, channels=("care-webhook",)),
+    world.wl = Wl(route=Route(channel="#care", mentions=("U0ONCALL",), digest_below=None, channels=("care-webhook",)),
                   tiers=Tiers(watch=0.45, high=0.65, critical=0.9))
     return world
 

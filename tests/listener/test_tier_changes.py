@@ -49,7 +49,7 @@ def _pings(world: World) -> list[str]:
 
 def test_a_card_opened_by_the_watchlists_own_cues_is_not_re_scored_without_them(tmp_path: Path) -> None:
     world = World(tmp_path)
-    world.wl = Wl(priority=1.5, route=Route(channel="#care", mentions=("S_CARE",), digest_below=None))
+    world.wl = Wl(priority=1.5, route=Route(channel="#care", mentions=("S0CARE",), digest_below=None))
     with world.store.session() as s:
         s.add(Snapshot(source="pantip", thread_id="T1", external_id="T1", read_at=world.clock(), comments=3))
     _scored(world, complaint=0.8, negative=0.9, start=True, watchlist_cues=CUES, text="จะย้ายค่ายแล้ว แจ้ง กสทช")
@@ -69,7 +69,7 @@ def test_a_card_opened_by_the_watchlists_own_cues_is_not_re_scored_without_them(
 
 def _flapping_world(tmp_path: Path, memory_hours: float = 6) -> World:
     world = World(tmp_path, AlertingConfig(cooldown_minutes=0, tier_memory_hours=memory_hours))
-    world.wl = Wl(route=Route(channel="#care", mentions=("U_ONCALL",), digest_below=None),
+    world.wl = Wl(route=Route(channel="#care", mentions=("U0ONCALL",), digest_below=None),
                   tiers=Tiers(watch=0.45, high=0.65, critical=0.9))
     return world
 
@@ -107,12 +107,12 @@ def test_a_rise_after_the_tier_memory_has_passed_pings_again(tmp_path: Path) -> 
 
 def test_an_incident_that_opens_at_critical_reaches_the_escalation_channel(tmp_path: Path) -> None:
     world = World(tmp_path)
-    world.wl = Wl(route=Route(channel="#care", mentions=("S_CARE",), escalation_channel="#crisis", digest_below=None))
+    world.wl = Wl(route=Route(channel="#care", mentions=("S0CARE",), escalation_channel="#crisis", digest_below=None))
     world.snapshot(comments=12)
     world.post(0.95, negative=0.95, cues=("ฟ้อง", "สคบ."), start=True, text="จะฟ้อง สคบ.")
     world.dispatch()
     assert world.incident().severity == "critical"
     crisis = [a for a in world.notifier.alerts if a.channel == "#crisis"]
-    assert len(crisis) == 1 and crisis[0].thread_ts is None and crisis[0].mentions == ("S_CARE",)
+    assert len(crisis) == 1 and crisis[0].thread_ts is None and crisis[0].mentions == ("S0CARE",)
     assert world.incident().message_ts == "100.0001"  # the card in #care stays the incident's message
     assert [a.channel for a in world.notifier.alerts if a.kind == "new"] == ["#care"]
