@@ -89,6 +89,8 @@ def test_a_number_on_the_incident_excerpt_cut_never_reaches_slack_half_masked(tm
     now = datetime(2026, 11, 2, tzinfo=timezone.utc)
     text = "เน็ตล่ม ร้องเรียน " + "ก" * 370 + " 081-234-5678 ด่วน"  # the cut at 400 falls inside the number
     watchlists = load_watchlists([{"name": "net", "terms": ["เน็ตล่ม"]}])
+    from listener.incidents.engine import _Outlook
+
     engine = IncidentEngine(AlertingConfig(), lambda: now)
     with store.session() as session:
         post = PostRow(source="s", kind="pantip", external_id="1", thread_id="1", url="https://pantip.com/topic/1",
@@ -97,7 +99,7 @@ def test_a_number_on_the_incident_excerpt_cut_never_reaches_slack_half_masked(tm
         session.flush()
         verdict = Verdict(lang="th", label="negative", probs={"negative": 1.0}, complaint=0.99, cues=(), model="t")
         risk = assess(verdict, 1.0, Growth(), Growth().engagement)
-        incident = engine._open(session, post, verdict, risk, "critical", Growth(), watchlists.get("net"),
+        incident = engine._open(session, post, verdict, risk, "critical", _Outlook(Growth()), watchlists.get("net"),
                                 ["เน็ตล่ม"], now)
         assert "081-234" not in incident.excerpt and "[phone]" in incident.excerpt
         assert "081" not in incident.title

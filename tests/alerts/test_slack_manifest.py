@@ -20,6 +20,12 @@ METHOD_SCOPES = {
     "conversations_replies": {"channels:history", "groups:history"},
     "conversations_list": {"channels:read", "groups:read"},
     "files_upload_v2": {"files:write"},
+    # `fangsiang check --slack`: the token, the channels, the mentions and the app token
+    "auth_test": set(),
+    "conversations_info": {"channels:read", "groups:read"},
+    "users_info": {"users:read"},
+    "usergroups_list": {"usergroups:read"},
+    "apps_connections_open": set(),  # the app-level token (connections:write), not a bot scope
 }
 # needed without a method of its own: chat.postMessage into public channels the bot was never invited to
 IMPLIED = {"chat:write.public"}

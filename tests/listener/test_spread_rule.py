@@ -11,7 +11,7 @@ from tests.listener.test_incidents_world import World, Wl
 
 def test_a_thread_forecast_to_spread_is_lifted_once_and_shows_the_forecast(tmp_path: Path) -> None:
     world = World(tmp_path)
-    world.wl = Wl(route=Route(channel="#care", mentions=("S_CARE",), digest_below=None),
+    world.wl = Wl(route=Route(channel="#care", mentions=("S0CARE",), digest_below=None),
                   spread=Spread(comments=100, within="72h", tier="high"))
     world.snapshot(comments=0)
     world.post(0.55, negative=0.5, start=True)  # a watch-level complaint
