@@ -79,20 +79,6 @@ def requeue_dead(session: Any, ids: Iterable[int] | None = None, *, now: datetim
     return len(rows)
 
 
-def requeue_dead(session: Any, ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:
-    """Put dead alerts back in line (all of them, or those among `ids`); the number re-queued.
-
-    Once the cause is fixed (a new token, the bot invited to the channel) the row is sent as if new: its
-    attempts start again from zero and it is due at once. Its last error stays until a send succeeds, so the
-    outbox still shows why it had died. Ids that are not dead (sent, pending, unknown) are left alone.
-    """
-    rows = outbox_repo.dead_rows(session, None if ids is None else list(ids))
-    due = now or datetime.now(timezone.utc)
-    for row in rows:
-        row.status, row.attempts, row.next_attempt_at = "pending", 0, due
-    return len(rows)
-
-
 def enqueue_health(session: Any, event: Any, *, channel: str, kind_label: str = "",
                    now: datetime | None = None) -> OutboxRow | None:
     """A source-health alert for the ops channel ("Pantip scraper is blind since 09:12"), once per event key.
