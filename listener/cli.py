@@ -185,7 +185,13 @@ def _silence(args: argparse.Namespace) -> int:
 
 
 def _once(args: argparse.Namespace) -> int:
-    report = _pipeline(args).run_once()
+    import time
+
+    pipeline = _pipeline(args)
+    if (wait := pipeline.dispatcher.settle_wait_s(pipeline.parts.store.session)) > 0:
+        log.info("a message was cut short by an earlier run: waiting %.0f s to look it up in Slack first", wait)
+        time.sleep(wait)
+    report = pipeline.run_once()
     failed = [r for r in report.ingested if r.error]
     for result in report.ingested:
         state = f"error: {result.error}" if result.error else f"{result.fetched} fetched, {result.new} new" + (

@@ -22,10 +22,12 @@ import mimetypes
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
+
+from tests.quiet_http import QuietThreadingHTTPServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DRIP_FOR_S = 60.0  # a dripping answer stops by itself after this long, so no handler outlives its test by much
@@ -109,7 +111,7 @@ class FixtureServer:
         self._routes: list[_Route] = []
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._httpd = QuietThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
         # A short poll interval keeps shutdown (every test's teardown) quick.
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},

@@ -18,10 +18,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.quiet_http import QuietThreadingHTTPServer
 from tests.slack_methods import METHODS
 
 @dataclass
@@ -82,7 +83,7 @@ class SlackTestServer:
         self._state = _State()
         self._auto_ids: dict[str, str] = {}  # "#name" -> made-up id, when no channels are configured
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: QuietThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
 
@@ -98,7 +99,7 @@ class SlackTestServer:
 
     def start(self) -> "SlackTestServer":
         handler = type("BoundHandler", (_RequestHandler,), {"server_state": self})
-        httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        httpd = QuietThreadingHTTPServer(("127.0.0.1", self.port), handler)
         httpd.daemon_threads = True
         self.port = httpd.server_address[1]
         self._httpd = httpd

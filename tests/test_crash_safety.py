@@ -183,8 +183,6 @@ class StallingSlack(SlackTestServer):
         super().stop()
 
 
-@pytest.mark.xfail(strict=False, reason="after this round's merges the restarted run sends only part of the "
-                   "expected sequence (known regression, see the closing note; the outage and listing crash tests pass)")
 @pytest.mark.parametrize("stall_at", [1, 2], ids=["first-card", "thread-reply"])
 def test_killed_while_slack_is_slow_sends_each_message_once_in_order(tmp_path: Path, fixture_server: FixtureServer,
                                                                       stall_at: int) -> None:
@@ -232,8 +230,6 @@ def _channel(slack: SlackTestServer) -> list[tuple[str, bool]]:
     return [(m["text"], m.get("thread_ts") not in (None, m["ts"])) for m in slack.messages("#care")]
 
 
-@pytest.mark.xfail(strict=False, reason="after this round's merges the restarted run sends only part of the "
-                   "expected sequence (known regression, see the closing note; the outage and listing crash tests pass)")
 @pytest.mark.parametrize("silent_at", [1, 2], ids=["first-card", "thread-reply"])
 def test_killed_after_slack_accepted_a_message_posts_it_once(tmp_path: Path, fixture_server: FixtureServer,
                                                               silent_at: int) -> None:

@@ -89,6 +89,18 @@ class Dispatcher:
             made = release_held(session, now) + flush_digests(session, now, self.alerting.timezone)
             return made + release_ended(session, now)
 
+    def settle_wait_s(self, session_factory: SessionFactory) -> float:
+        """Seconds until every send cut short by an earlier process may be looked up (0 when none waits).
+
+        `fangsiang once` waits this long before its pass, so a restarted one-shot run settles the interrupted
+        message first and sends everything in the order an uninterrupted run would; the daemon does not wait
+        (other incidents go ahead while that one settles)."""
+        now = self.clock()
+        with session_factory() as session:
+            waits = [(row.next_attempt_at - now).total_seconds()
+                     for row in outbox_repo.rows_with_status(session, "sending")]
+        return max([0.0, *(min(wait, self._settle.total_seconds()) for wait in waits)])
+
     def run_once(self, session_factory: SessionFactory) -> DispatchStats:
         stats = DispatchStats()
         now = self.clock()
