@@ -1,5 +1,5 @@
 """The `fangsiang` command: run | once | check | score | eval | demo | status | outbox | schema | completion |
-console | silence.
+console | silence | backtest.
 
 Exit codes: 0 ok, 1 runtime failure (or bad input lines for `score`), 2 invalid configuration.
 `--config` defaults to $FANGSIANG_CONFIG or ./config.yaml. The one home of shtab (shell completion).
@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     silence = commands.add_parser("silence", help="silence a watchlist, thread or term: add | list | expire")
     add_arguments(silence)
     silence.set_defaults(func=_silence)
+    from listener.backtest.command import add_arguments as backtest_arguments
+
+    backtest = commands.add_parser("backtest", help="replay growth curves or re-run a watchlist on a simulated "
+                                                    "clock: what would have alerted (nothing is sent)")
+    backtest_arguments(backtest)
+    backtest.set_defaults(func=_backtest)
     demo = commands.add_parser("demo", help="the whole pipeline offline on captured pages, alerts shown here")
     demo.add_argument("--slack-url", help="send to this Slack-compatible API root instead of the console")
     demo.set_defaults(func=_demo)
@@ -173,6 +179,12 @@ def _console(args: argparse.Namespace) -> int:
     loaded = _load(args)
     console_server(loaded, standalone_context(loaded), port=args.port).run()
     return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from listener.backtest.command import backtest_command
+
+    return backtest_command(args, _load(args))
 
 
 def _silence(args: argparse.Namespace) -> int:

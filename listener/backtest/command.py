@@ -1,0 +1,28 @@
+"""The `fangsiang backtest` command line: `--threads FILE.jsonl` replays growth curves, `--since` re-runs a
+watchlist over stored posts."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", metavar="FILE.jsonl",
+                        help="replay these growth curves (thread-growth format) as Pantip threads")
+    parser.add_argument("--root-text", help="the topic text of every replayed thread (a line's root_text wins)")
+    parser.add_argument("--watchlist", metavar="NAME", help="the watchlist to evaluate (default: all)")
+    parser.add_argument("--since", metavar="30d", help="re-run the watchlist over posts stored in this window")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+
+def backtest_command(args: argparse.Namespace, loaded: Any) -> int:
+    if bool(args.threads) == bool(args.since):
+        raise SystemExit("fangsiang backtest: give either --threads FILE.jsonl or --watchlist NAME --since 30d")
+    if args.threads:
+        from listener.backtest.threads import run as run_threads
+
+        return run_threads(args, loaded)
+    from listener.backtest.rules import run as run_rules
+
+    return run_rules(args, loaded)
