@@ -107,7 +107,7 @@ class Pipeline:
 
         while not shutdown.STOPPING.is_set():
             with self.parts.store.session() as session:
-                claimed = self.tracker.claim_next(session)
+                claimed = self.tracker.claim_next(session, skip=out_of_budget)
             if claimed is None:
                 break
             read(*claimed)

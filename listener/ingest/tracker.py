@@ -50,13 +50,23 @@ class ThreadTracker:
         """Whether the source's re-read budget allows another re-read now."""
         return sources_repo.reread_tokens(session, source, self.clock(), self._per_hour(source)) >= 1
 
-    def claim_next(self, session: Any) -> tuple[str, str] | None:
+    def claim_next(self, session: Any, skip: Iterable[str] = ()) -> tuple[str, str] | None:
         """Claim the most overdue due open thread for this daemon: (source, thread_id), or None when none is due.
 
         Its open incidents are booked `CLAIM_LEASE` ahead in the same transaction, so another daemon (or the
-        next tracking run) skips it while it is being read; the re-read then books its real next time.
+        next tracking run) skips it while it is being read; the re-read then books its real next time. Threads
+        of a source whose re-read budget is spent (or in `skip`) are not claimed: they stay due, first in line
+        when the budget refills, instead of waiting out a claim nobody reads them under.
         """
-        return incidents_repo.claim_due_thread(session, self.clock(), until=self.clock() + CLAIM_LEASE)
+        skipped = set(skip)
+        now = self.clock()
+
+        def readable(source: str) -> bool:
+            if source not in skipped and not self.may_read(session, source):
+                skipped.add(source)  # asked once per claim: the bucket does not refill within it
+            return source not in skipped
+
+        return incidents_repo.claim_due_thread(session, now, until=now + CLAIM_LEASE, readable=readable)
 
     def closed_due(self, session: Any) -> list[tuple[str, str]]:
         """(source, thread_id) of closed incidents whose rare re-read is due (not claimed: a second read by

@@ -6,7 +6,7 @@ Reads no config.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -150,14 +150,18 @@ def thread_comment_times(session: Session, source: str, thread_id: str, *, until
     return list(session.scalars(query))
 
 
-def claim_due_thread(session: Session, now: datetime, *, until: datetime) -> tuple[str, str] | None:
+def claim_due_thread(session: Session, now: datetime, *, until: datetime,
+                     readable: Callable[[str], bool] = lambda source: True) -> tuple[str, str] | None:
     """Book the most overdue thread's open incidents for `until` and return (source, thread_id); None if none.
+    Threads of a source that is not `readable` now (its re-read budget is spent) are left due, unbooked.
 
     On PostgreSQL a thread another worker is claiming at this moment (its advisory lock is held) is skipped,
     and the due check is repeated under the lock, so two daemons never claim the same thread.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     for incident in incidents_due_for_poll(session, now)[:50]:
+        if not readable(incident.source):
+            continue
         key = f"{incident.source}\n{incident.thread_id}"
         if postgres and not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(key)))):
             continue

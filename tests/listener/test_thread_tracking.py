@@ -148,8 +148,6 @@ def test_a_new_watch_tier_incident_gets_its_own_message_at_once(
     assert "[WATCH]" in card["text"] and "สายฟ้าเน็ต" in card["text"]
 
 
-@pytest.mark.xfail(strict=True, reason="since re-reads are claimed one thread at a time (several daemons), a thread "
-                   "the budget turns away waits out its claim: the passes read 0, 1, 2 threads instead of 1, 1, 1")
 def test_the_reread_budget_spaces_rereads_out_and_never_holds_the_listing(
         tmp_path: Path, fixture_server: FixtureServer, slack_server: SlackTestServer, clock: SimClock,
         backend: Any) -> None:
