@@ -14,6 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--watchlist", metavar="NAME", help="the watchlist to evaluate (default: all)")
     parser.add_argument("--since", metavar="30d", help="re-run the watchlist over posts stored in this window")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--examples", type=int, default=3, metavar="N",
+                        help="with --since: the riskiest incidents shown per tier (default 3)")
 
 
 def backtest_command(args: argparse.Namespace, loaded: Any) -> int:
