@@ -31,7 +31,7 @@ BILLING_AT = NOW - timedelta(days=2)
 OLD_AT = NOW - timedelta(days=40)  # outside --since 30d
 
 CONFIG = """
-storage: {url: "sqlite:///live.db"}
+storage: {url: "sqlite:///live.db", keep_text_days: 1}
 metrics: {enabled: false}
 alerting: {default_channel: "#social", cooldown_minutes: 0}
 sources:
@@ -72,6 +72,9 @@ POSTS = [
            "โดนหักเงินค่าเน็ตสายฟ้าเน็ตซ้ำสองเดือน โทรไปก็ไม่มีใครรับสาย แย่มาก จะฟ้อง สคบ."),
     _topic("1003", BILLING_AT + timedelta(hours=1), "สายฟ้าเน็ต โปรโมชั่นใหม่ ดีไหมคะ",
            "สนใจโปรสายฟ้าเน็ต 1000 เมก ใครใช้อยู่บ้างคะ"),
+    # no live watchlist names this brand: the daemon never scored it
+    _topic("1004", BILLING_AT + timedelta(hours=2), "ThaiNet เน็ตล่ม",
+           "ThaiNet เน็ตล่มทั้งวัน โทรไปไม่มีใครรับสาย แย่มาก จะร้องเรียน สคบ."),
 ]
 
 
@@ -89,6 +92,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Path:
         with pipeline.parts.store.session() as session:
             store_posts(session, [post], now=clock.now, backfill=False)
         pipeline.score(), pipeline.evaluate(), pipeline.dispatch()
+    pipeline.housekeeping()  # storage.keep_text_days: the outage thread's texts are masked by now
     pipeline.parts.store.dispose()
     return folder
 
@@ -125,7 +129,8 @@ def test_counts_incidents_per_day_and_tier_of_the_window(live: Path, capsys: pyt
     assert sum(opened.values()) == 2, report["days"]  # the outage and the billing complaint; the old one is out
     assert {day for day, _ in opened} == {_day(OUTAGE_AT), _day(BILLING_AT)}
     assert report["totals"]["all"]["incidents"] == 2 and report["totals"]["all"]["messages"] >= 2
-    assert report["posts"]["in_window"] == 4 and report["posts"]["rescored"] == 0  # stored scores reused
+    assert report["posts"]["in_window"] == 5 and report["posts"]["rescored"] == 0  # stored scores reused
+    assert report["posts"]["expired_text"] == 2 and any("keep_text_days" in note for note in report["notes"])
     titles = [e["title"] for tier in report["examples"].values() for e in tier]
     assert "สายฟ้าเน็ต เน็ตหลุดทุกคืน แจ้งคอลเซ็นเตอร์สามรอบแล้วยังไม่แก้" in titles
     example = next(e for tier in report["examples"].values() for e in tier)
@@ -169,7 +174,7 @@ def test_the_live_database_is_left_as_it_was(live: Path, watchlists: Path,
     _report(live, capsys)
 
     assert state() == before
-    assert before[1]["incidents"] == 3  # the live history is still all there
+    assert before[1]["incidents"] == 3 and before[1]["posts"] == 6  # the live history is still all there
 
 
 def test_the_table_shows_days_tiers_totals_and_examples(live: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -206,3 +211,17 @@ def test_a_bad_edit_is_refused_with_the_file_and_line(live: Path, watchlists: Pa
 
     assert code == 2 and out == ""
     assert "brands.yaml:6" in err and "tiers.wach" in err
+
+
+def test_only_posts_with_no_stored_score_are_judged_by_the_model(live: Path, watchlists: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    watchlists.write_text(LOOSE.replace('terms: {en: ["OtherBrand"]}', 'terms: {en: ["OtherBrand", "ThaiNet"]}'),
+                          encoding="utf-8")
+
+    code, out, err = _backtest(live, capsys, "--watchlist", "other-brand", "--since", "30d", "--json")
+
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["posts"]["rescored"] == 1 and report["posts"]["matched_now"] == 1
+    assert report["posts"]["matched_live"] == 0 and "loading the model" in err
+    assert report["totals"]["all"]["incidents"] == 1 and report["live"]["incidents"] == 0
