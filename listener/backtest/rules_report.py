@@ -83,7 +83,7 @@ def build_report(loaded: LoadedConfig, watchlists: Any, window: Any, recorded: A
         report.days.append({"day": day, "tier": tier, **asdict(counts)})
     report.totals = _totals(cells)
     report.examples = _examples(result.opened, examples, tz)
-    report.live = _live(recorded, window, names, report.posts["matched_now"])
+    report.live = _live(recorded)
     report.notes = _notes(loaded, report.posts)
     return report
 
@@ -133,8 +133,8 @@ def _examples(opened: list[Any], per_tier: int, tz: ZoneInfo) -> dict[str, list[
     return examples
 
 
-def _live(recorded: Any, window: Any, names: list[str], matched_now: int) -> dict[str, Any]:
-    by_tier = Counter(i.severity for i in recorded.incidents)
+def _live(recorded: Any) -> dict[str, Any]:
+    by_tier = Counter(i.severity for i in recorded.incidents)  # their tier now: the live store keeps no history
     return {"incidents": len(recorded.incidents), "incidents_by_tier": dict(by_tier),
             "messages": len(recorded.messages)}
 
@@ -185,8 +185,8 @@ def table_lines(report: Report) -> list[str]:
     lines += ["", f"now: {total['incidents']} incidents, {total['escalations']} escalations, "
                   f"{total['messages']} Slack messages ({_kinds(report.message_kinds)}; "
                   f"{report.edits} edits in place not counted)",
-              f"was: {live['incidents']} incidents, {live['messages']} Slack messages recorded by the live daemon "
-              f"in the same window"]
+              f"was: {live['incidents']} incidents{_by_tier(live['incidents_by_tier'])}, {live['messages']} Slack "
+              f"messages recorded by the live daemon in the same window"]
     if report.examples:
         lines += ["", "examples:"]
     for tier, examples in report.examples.items():
@@ -200,6 +200,11 @@ def table_lines(report: Report) -> list[str]:
 def _row(day: str, tier: str, counts: dict[str, int]) -> str:
     return (f"{day:<12}{tier:<10}{counts['incidents']:>10}{counts['escalations']:>13}{counts['messages']:>10}"
             f"{counts['digests']:>9}")
+
+
+def _by_tier(counts: dict[str, int]) -> str:
+    parts = [f"{tier} {counts[tier]}" for tier in SEVERITY_ORDER if counts.get(tier)]
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _kinds(kinds: dict[str, int]) -> str:
