@@ -2,7 +2,7 @@
 
 Reads config keys `model` (only for posts with no stored score), `alerting` and the sources' settings, like
 the daemon. The clock walks the window on the posts' own times: every `TICK` the posts posted since the last
-one (and the engagement snapshots read meanwhile) are stored, matched against the edited watchlists, scored
+one (`--step`, 5 minutes by default; and the engagement snapshots read meanwhile) are stored, matched against the edited watchlists, scored
 (the stored verdict where there is one), evaluated by the incident engine and dispatched into a recording
 sink; every hour housekeeping runs as in the daemon (quiet incidents close, digests and daily summaries go
 out). Topics older than the window whose threads have posts in it are stored as backfill: matched, so their
@@ -25,7 +25,7 @@ from listener.store.backtest_repo import LiveWindow, clone, matched_post_ids, ne
 from listener.store.models import Incident, VerdictRow
 from sentiment.types import Verdict
 
-TICK = timedelta(minutes=5)  # how often the daemon polls a source by default
+TICK = timedelta(minutes=5)  # how often the daemon polls a source by default (`--step`)
 HOUSEKEEPING = timedelta(hours=1)
 
 
@@ -106,20 +106,20 @@ class ReplayResult:
 
 
 def replay(loaded: LoadedConfig, watchlists: Any, window: LiveWindow, since: datetime, until: datetime,
-           load_model: Callable[[], Any]) -> ReplayResult:
+           load_model: Callable[[], Any], step: timedelta = TICK) -> ReplayResult:
     """Replay the window; the scratch store lives in a temporary folder that is gone afterwards."""
     with tempfile.TemporaryDirectory(prefix="fangsiang-backtest-") as scratch:
         store = Store(f"sqlite:///{Path(scratch) / 'backtest.db'}")
         store.create_all()
         try:
-            return _Replay(loaded, watchlists, window, store, since, load_model).run(until)
+            return _Replay(loaded, watchlists, window, store, since, load_model, step).run(until)
         finally:
             store.dispose()
 
 
 class _Replay:
     def __init__(self, loaded: LoadedConfig, watchlists: Any, window: LiveWindow, store: Store, since: datetime,
-                 load_model: Callable[[], Any]) -> None:
+                 load_model: Callable[[], Any], step: timedelta) -> None:
         from listener.pipeline import Pipeline
 
         self.clock = SimulatedClock(since)
@@ -128,7 +128,7 @@ class _Replay:
         self.parts = Components(loaded=loaded, store=store, scrapers={}, backend=self.backend,
                                 watchlists=FixedWatchlists(watchlists), notifier=self.sink, clock=self.clock)
         self.pipeline = Pipeline(self.parts)
-        self.window, self.since = window, since
+        self.window, self.since, self.step = window, since, step
         self.stored = {pid: _verdict(row) for pid, row in window.verdicts.items()}
         self.opened: list[Opened] = []
         self._last_incident = 0
@@ -146,10 +146,11 @@ class _Replay:
             while next_snapshot < len(snapshots) and snapshots[next_snapshot].read_at <= tick:
                 arrived.append(clone(snapshots[next_snapshot], id=None))
                 next_snapshot += 1
-            self._store(arrived)
-            self._score()
-            self.pipeline.evaluate()
-            self._note_opened()
+            if arrived:  # an hour with nothing new: only housekeeping and the dispatcher have work
+                self._store(arrived)
+                self._score()
+                self.pipeline.evaluate()
+                self._note_opened()
             if (tick - self.since) % HOUSEKEEPING == timedelta(0):
                 self.pipeline.housekeeping()
                 self._note_opened()
@@ -157,12 +158,12 @@ class _Replay:
         return self._result()
 
     def _ticks(self, until: datetime) -> list[datetime]:
-        """The end of each TICK in which a post was posted or a snapshot read, and every hour from each such
+        """The end of each step in which a post was posted or a snapshot read, and every hour from each such
         moment until nothing it started can still change: its incident closing after the quiet hours, the
         digests, catch-ups and daily summary that follow within a day. Idle stretches are skipped."""
         def tick_after(moment: datetime) -> datetime:
-            steps = -((self.since - moment) // TICK)  # ceiling: a post at 10:03 is in by the 10:05 tick
-            return self.since + steps * TICK
+            steps = -((self.since - moment) // self.step)  # ceiling: a post at 10:03 is in by the 10:05 tick
+            return self.since + steps * self.step
 
         def hour_after(moment: datetime) -> int:
             return -((self.since - moment) // HOUSEKEEPING)
@@ -176,7 +177,7 @@ class _Replay:
             first, stop = max(hour_after(moment), last_hour + 1), hour_after(moment + horizon)
             ticks.update(self.since + n * HOUSEKEEPING for n in range(first, stop + 1))
             last_hour = max(last_hour, stop)
-        return sorted(t for t in ticks if t <= until + TICK)
+        return sorted(t for t in ticks if t <= until + self.step)
 
     def _store(self, rows: list[Any]) -> None:
         if rows:

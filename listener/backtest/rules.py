@@ -28,6 +28,7 @@ def run(args: Any, loaded: LoadedConfig) -> int:
     now = datetime.now(timezone.utc)
     try:
         since = window_start(args.since, now)
+        step = clock_step(args.step)
     except ValueError as exc:
         return _usage(str(exc))
     watchlists = edited_watchlists(loaded)  # a bad edit raises the daemon's ConfigError (file, line, key)
@@ -43,7 +44,7 @@ def run(args: Any, loaded: LoadedConfig) -> int:
         print(f"fangsiang backtest: no stored posts since {since:%Y-%m-%d %H:%M} UTC in {_where(loaded)}",
               file=sys.stderr)
         return 1
-    result = replay(loaded, chosen, window, since, now, load_model=lambda: _load_model(loaded))
+    result = replay(loaded, chosen, window, since, now, load_model=lambda: _load_model(loaded), step=step)
     report = build_report(loaded, chosen, window, recorded, result, since, now, examples=args.examples)
     (print_json if args.json else print_table)(report)
     return 0
@@ -66,6 +67,17 @@ def window_start(value: str, now: datetime) -> datetime:
     if span <= timedelta(0):
         raise ValueError(f"--since {value!r} must be longer than nothing")
     return now - span
+
+
+def clock_step(value: str) -> timedelta:
+    """`--step`: how far the simulated clock moves between two passes, from a minute to a day."""
+    try:
+        step = parse_duration(value)
+    except ValueError:
+        raise ValueError(f"--step {value!r} is not a duration (use e.g. 5m or 1h)") from None
+    if not timedelta(minutes=1) <= step <= timedelta(days=1):
+        raise ValueError(f"--step {value!r} must be from 1m to 24h (e.g. 5m, 15m, 1h)")
+    return step
 
 
 def edited_watchlists(loaded: LoadedConfig) -> Any:
