@@ -203,6 +203,9 @@ def test_a_bad_since_and_an_empty_window_are_explained(live: Path, capsys: pytes
     code, _, err = _backtest(live, capsys, "--watchlist", "saifah-net", "--since", "1h")
     assert code == 1 and "no stored posts since" in err
 
+    code, _, err = _backtest(live, capsys, "--watchlist", "saifah-net", "--since", "30d", "--step", "0m")
+    assert code == 2 and "--step '0m'" in err
+
 
 def test_a_bad_edit_is_refused_with_the_file_and_line(live: Path, watchlists: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
