@@ -76,6 +76,8 @@ POSTS = [
     # no live watchlist names this brand: the daemon never scored it
     _topic("1004", BILLING_AT + timedelta(hours=2), "ThaiNet เน็ตล่ม",
            "ThaiNet เน็ตล่มทั้งวัน โทรไปไม่มีใครรับสาย แย่มาก จะร้องเรียน สคบ."),
+    # a late question under the old topic: the topic is read for context, the comment inherits its watchlist
+    _comment("1000", 1, NOW - timedelta(days=1), "ตอนนี้ใช้ได้ปกติหรือยังคะ"),
 ]
 
 
@@ -93,7 +95,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Path:
         with pipeline.parts.store.session() as session:
             store_posts(session, [post], now=clock.now, backfill=False)
         pipeline.score(), pipeline.evaluate(), pipeline.dispatch()
-    pipeline.housekeeping()  # storage.keep_text_days: the outage thread's texts are masked by now
+    pipeline.housekeeping()  # storage.keep_text_days: the texts of the first two days are masked by now
     pipeline.parts.store.dispose()
     return folder
 
@@ -130,8 +132,9 @@ def test_counts_incidents_per_day_and_tier_of_the_window(live: Path, capsys: pyt
     assert sum(opened.values()) == 2, report["days"]  # the outage and the billing complaint; the old one is out
     assert {day for day, _ in opened} == {_day(OUTAGE_AT), _day(BILLING_AT)}
     assert report["totals"]["all"]["incidents"] == 2 and report["totals"]["all"]["messages"] >= 2
-    assert report["posts"]["in_window"] == 5 and report["posts"]["rescored"] == 0  # stored scores reused
-    assert report["posts"]["expired_text"] == 2 and any("keep_text_days" in note for note in report["notes"])
+    assert report["posts"]["in_window"] == 6 and report["posts"]["rescored"] == 0  # stored scores reused
+    assert report["posts"]["context_topics"] == 1 and report["posts"]["matched_now"] == 5
+    assert report["posts"]["expired_text"] == 3 and any("keep_text_days" in note for note in report["notes"])
     titles = [e["title"] for tier in report["examples"].values() for e in tier]
     assert "สายฟ้าเน็ต เน็ตหลุดทุกคืน แจ้งคอลเซ็นเตอร์สามรอบแล้วยังไม่แก้" in titles
     example = next(e for tier in report["examples"].values() for e in tier)
@@ -175,7 +178,7 @@ def test_the_live_database_is_left_as_it_was(live: Path, watchlists: Path,
     _report(live, capsys)
 
     assert state() == before
-    assert before[1]["incidents"] == 3 and before[1]["posts"] == 6  # the live history is still all there
+    assert before[1]["incidents"] == 3 and before[1]["posts"] == 7  # the live history is still all there
 
 
 def test_the_table_shows_days_tiers_totals_and_examples(live: Path, capsys: pytest.CaptureFixture[str]) -> None:
