@@ -179,6 +179,8 @@ def table_lines(report: Report) -> list[str]:
     lines += ["", header, "-" * len(header)]
     for row in report.days:
         lines.append(_row(row["day"], row["tier"], row))
+    if not report.days:
+        lines.append("(no incident, escalation or message on any day)")
     lines.append("-" * len(header))
     for tier, counts in report.totals.items():
         lines.append(_row("total", tier, counts))
