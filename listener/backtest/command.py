@@ -14,6 +14,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--watchlist", metavar="NAME", help="the watchlist to evaluate (default: all)")
     parser.add_argument("--since", metavar="30d", help="re-run the watchlist over posts stored in this window")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--examples", type=int, default=3, metavar="N",
+                        help="with --since: the riskiest incidents shown per tier (default 3)")
+    parser.add_argument("--step", default="5m", metavar="5m",
+                        help="with --since: how far the simulated clock moves between two passes of the stages "
+                             "(default 5m, the default poll interval; longer is faster on a busy store)")
 
 
 def backtest_command(args: argparse.Namespace, loaded: Any) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from listener import metrics
 from listener.store import Store
@@ -34,8 +34,11 @@ def post_text(row: PostRow) -> str:
 
 
 def score_pending(store: Store, backend: Any, watchlists: Any, *, clock: Callable[[], datetime],
-                  batch_size: int = 256) -> int:
-    """Match and score one batch of new posts; return how many posts were processed."""
+                  batch_size: int = 256, stored: Mapping[int, Verdict] | None = None) -> int:
+    """Match and score one batch of new posts; return how many posts were processed.
+
+    `stored`: verdicts already known by post id, used instead of asking the model again (a backtest re-runs
+    edited watchlists over posts scored before)."""
     with store.session() as session:
         rows = posts_to_score(session, batch_size)
         if not rows:
@@ -51,14 +54,17 @@ def score_pending(store: Store, backend: Any, watchlists: Any, *, clock: Callabl
             if names:
                 matched.append(row)
                 session.flush()
-        titles = thread_titles(session, {(r.source, r.thread_id) for r in matched if not r.is_thread_start})
+        known = stored or {}
+        fresh = [row for row in matched if row.id not in known]
+        titles = thread_titles(session, {(r.source, r.thread_id) for r in fresh if not r.is_thread_start})
         with metrics.SCORE_SECONDS.time():
-            texts = [post_text(row) for row in matched]
+            texts = [post_text(row) for row in fresh]
             # a comment is judged alone and under its thread's title (sentiment.context)
-            threads = [None if row.is_thread_start else titles.get((row.source, row.thread_id)) for row in matched]
-            verdicts = predict_in_threads(backend, texts, threads, [TEXT_KIND] * len(texts)) if matched else []
-        for row, verdict in zip(matched, verdicts):
-            session.add(_verdict_row(row.id, verdict, now))
+            threads = [None if row.is_thread_start else titles.get((row.source, row.thread_id)) for row in fresh]
+            verdicts = predict_in_threads(backend, texts, threads, [TEXT_KIND] * len(texts)) if fresh else []
+        scored = {row.id: verdict for row, verdict in zip(fresh, verdicts)}
+        for row in matched:
+            session.add(_verdict_row(row.id, known.get(row.id) or scored[row.id], now))
         for row in rows:
             row.scored_at = now
     metrics.POSTS_SCORED.inc(len(matched))
