@@ -89,7 +89,7 @@ def main() -> None:
         print(f"kept {prune_image(path, args.out, texts)} embedding rows for {len(texts)} texts")
         return
     image = read_image(path)
-    build_model(image).save_pretrained(args.out)
+    build_model(image, compact=False).save_pretrained(args.out)
     build_tokenizer(image).save_pretrained(args.out)
     print(f"wrote {args.out} ({int(image.dims['NL'])} layers, vocab {int(image.dims['VOC'])})")
     if args.check:

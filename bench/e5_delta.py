@@ -47,7 +47,7 @@ def apply(delta: Path, image: Path | None, out: Path) -> None:
     import e5_convert
 
     parsed = e5_convert.read_image(image or e5_convert.default_image())
-    encoder = e5_convert.build_model(parsed)
+    encoder = e5_convert.build_model(parsed, compact=False)
     model = BertForSequenceClassification(AutoConfig.from_pretrained(delta))
     model.bert.load_state_dict(encoder.state_dict(), strict=False)
     state = {}

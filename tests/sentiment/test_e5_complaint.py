@@ -124,3 +124,23 @@ def test_cascade_weights_per_language(stage: E5Complaint) -> None:
     assert only_thai.predict(COMPLAINTS) == first
     with pytest.raises(ValueError, match="between 0 and 1"):
         Cascade(embedded, stage, weight={"en": 1.5})
+
+
+def test_the_word_embeddings_stay_4_bit_and_give_the_full_models_outputs(stage: E5Complaint) -> None:
+    import torch
+
+    from sentiment.encoder.e5_image import build_model, default_image, read_image
+
+    # the loaded stage holds no fp32 word matrix (250k x 384 floats would be 384 MB)
+    assert not any(p.numel() > 50_000_000 for p in stage.encoder.parameters())
+    full = build_model(read_image(default_image()), compact=False)
+    stage._activate("en")
+    full.load_state_dict({**full.state_dict(), **{n: p for n, p in stage.encoder.state_dict().items()}})
+    ids = [e.ids for e in stage.tokenizer.encode_batch(["query: " + t for t in COMPLAINTS + ["เน็ตหลุดทุกวัน 太差了"]])]
+    width = max(map(len, ids))
+    input_ids = torch.tensor([row + [stage.pad_id] * (width - len(row)) for row in ids])
+    mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in ids])
+    with torch.inference_mode():
+        compact = stage.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        expanded = full(input_ids=input_ids, attention_mask=mask).last_hidden_state
+    assert torch.equal(compact, expanded)
