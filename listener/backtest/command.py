@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=0, metavar="N",
                         help="with --threads: every k-th curve so that about N remain")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="with --threads: replay in N processes")
+    parser.add_argument("--per-thread", action="store_true",
+                        help="with --threads --json: add one row per thread (size, first read, flag times, messages)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 

@@ -95,3 +95,13 @@ def _share(part: int, whole: int) -> float | None:
 
 def _median(values: Sequence[float]) -> float | None:
     return round(float(statistics.median(values)), 1) if values else None
+
+
+def per_thread(judged: Iterable[Judged]) -> list[dict[str, Any]]:
+    """One row per thread: what decided its figures."""
+    return [{"thread_id": j.run.thread.name, "line": j.run.thread.line, "kind": j.run.thread.kind,
+             "replies_72h": j.final, "label": "big" if j.big else "small" if j.small else None,
+             "first_read_s": round(j.run.first_read_s, 1), "highest": j.run.highest,
+             "flags_s": {name: None if at is None else round(at, 1) for name, at in j.flags.items()},
+             "messages": len(j.run.messages), "first_message_s": j.run.messages[0][0] if j.run.messages else None}
+            for j in judged]

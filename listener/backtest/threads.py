@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from listener.backtest.curves import ReplayThread, read_threads
-from listener.backtest.figures import Judged, by_kind, figures, judge
+from listener.backtest.figures import Judged, by_kind, figures, judge, per_thread
 from listener.backtest.harness import CachedBackend, FixedWatchlists, RecordingSink, SimClock
 from listener.backtest.replay_scraper import ReplayScraper
 from listener.backtest.simulation import ThreadReplay
@@ -123,6 +123,8 @@ def run(args: argparse.Namespace, loaded: Any, backend: Any = None) -> int:
                      "threads_per_s": round(len(judged) / wall, 3), "replies_per_s": round(replies / wall, 1),
                      "replies": replies, "texts_scored": computed if jobs == 1 else None,
                      "texts_asked": asked if jobs == 1 else None}
+    if getattr(args, "per_thread", False):
+        result["per_thread"] = per_thread(judged)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
