@@ -13,6 +13,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root-text", help="the topic text of every replayed thread (a line's root_text wins)")
     parser.add_argument("--watchlist", metavar="NAME", help="the watchlist to evaluate (default: all)")
     parser.add_argument("--since", metavar="30d", help="re-run the watchlist over posts stored in this window")
+    parser.add_argument("--kind", metavar="K", help="with --threads: only curves of this kind (e.g. forum-thread)")
+    parser.add_argument("--limit", type=int, default=0, metavar="N",
+                        help="with --threads: every k-th curve so that about N remain")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="with --threads: replay in N processes")
+    parser.add_argument("--per-thread", action="store_true",
+                        help="with --threads --json: add one row per thread (size, first read, flag times, messages)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--examples", type=int, default=3, metavar="N",
                         help="with --since: the riskiest incidents shown per tier (default 3)")
