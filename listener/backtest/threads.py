@@ -80,6 +80,7 @@ class Replayer:
 
         path = self.workdir / f"thread-{thread.line}.db"
         shutil.copyfile(self.template, path)
+        path.chmod(0o600)  # private like every store the daemon makes (and no warning per thread)
         loaded = dataclasses.replace(self.loaded, config=self.loaded.config.model_copy(update={
             "storage": self.loaded.config.storage.model_copy(update={"url": f"sqlite:///{path}"})}))
         clock = SimClock(thread.root_at)

@@ -5,9 +5,12 @@ any input never lowers it (monotone), which keeps alerts explainable:
 
 1. content = 1 - (1 - 0.7·complaint)(1 - 0.3·negative)(1 - cue)   where cue = 1 - 0.75^(number of cues)
    (a noisy-OR: each kind of evidence can raise the score, none can lower it)
-2. amplification a = 1 - (1 - 0.4·reach)(1 - speed), both in 0..1 on log scales
-   (reach: 1,000 engagements ≈ 1; speed: 100 comments/hour ≈ 1, or as sharp an acceleration); speed alone
-   can reach 1, accumulated reach alone 0.4
+2. amplification a = 1 - (1 - 0.4·reach)(1 - speed), both in 0..1 on log scales that start above what every
+   thread shows (reach: 0 up to 10 engagements, 1 at 1,000; speed: 0 up to 10 comments/hour, 1 at 100, or as
+   sharp an acceleration); speed alone can reach 1, accumulated reach alone 0.4. The floors are why a thread's
+   first few comments move nothing: one comment read 15 minutes after the topic is "4 comments/hour", and
+   replaying the dev growth curves (`fangsiang backtest --threads`) showed that with scales starting at zero
+   every small thread with a single reply was lifted from watch to high. Early spread is the forecast's job.
 3. growth multiplies the odds of the content: odds(score) = odds(content) · GROWTH_ODDS^(a·g), where the gate
    g = clamp((content - 0.1) / 0.3, 0, 1) keeps a loud thread with no complaint in it where its text puts it
    and gives growth its full weight from content 0.4 up
@@ -16,8 +19,9 @@ any input never lowers it (monotone), which keeps alerts explainable:
 What growth alone may reach (GROWTH_ODDS = 8): at full speed (≈100 comments/hour) a text at the default watch
 tier (content 0.45) reaches 0.87, critical under the default tiers (0.45 / 0.65 / 0.85); a text just under
 watch (0.40) reaches 0.84, high; one with almost no complaint in it (content ≤ 0.1) is not lifted at all.
-10 comments/hour lift watch (0.45) to 0.71 (high), 30 to 0.79. So growth can take a complaint two tiers up,
-never make a complaint out of noise. The spread forecast acts on the tier, not here (see `tiers.py`).
+Up to 10 comments/hour leave it at watch, 30 lift it to 0.69 (high), 50 to 0.78. So growth can take a
+complaint two tiers up, never make a complaint out of noise. The spread forecast acts on the tier, not here
+(see `tiers.py`): it is what flags a thread that is still small but on its way to being big.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from sentiment.types import Verdict
 NEGATIVE_PREFIXES = ("neg",)  # model labels are configurable; "negative", "neg", "NEGATIVE" all count
 GROWTH_ODDS = 8.0  # the most growth multiplies a complaint's odds by: watch -> critical (x6.9) fits, with room
 GATE_FROM, GATE_FULL = 0.1, 0.4  # content below GATE_FROM gets no lift; from GATE_FULL up, the full lift
+SPEED_FROM, SPEED_FULL = 10.0, 100.0  # comments/hour: below SPEED_FROM is any thread's chatter; full lift at 100
+REACH_FROM, REACH_FULL = 10.0, 1000.0  # engagements: the same for a thread's accumulated audience
 
 
 @dataclass(frozen=True)
@@ -76,13 +82,20 @@ def reach_score(eng: Mapping[str, int]) -> float:
     # shares spread a complaint further than likes; views are cheap
     total = (eng.get("comments", 0) + eng.get("reactions", 0) + eng.get("likes", 0)
              + 3 * eng.get("shares", 0) + eng.get("views", 0) / 100)
-    return min(1.0, math.log10(1 + max(0.0, total)) / 3)
+    return _log_scale(total, REACH_FROM, REACH_FULL)
 
 
 def speed_score(growth: Growth) -> float:
     per_hour = max(growth.comments_per_hour, 0.0) + max(growth.reactions_per_hour, 0.0) / 5
     accel = max(growth.acceleration, 0.0)
-    return min(1.0, max(math.log10(1 + per_hour) / 2, math.log10(1 + accel) / 2))
+    return max(_log_scale(per_hour, SPEED_FROM, SPEED_FULL), _log_scale(accel, SPEED_FROM, SPEED_FULL))
+
+
+def _log_scale(value: float, start: float, full: float) -> float:
+    """0 up to `start`, 1 from `full`, logarithmic in between."""
+    if value <= start:
+        return 0.0
+    return min(1.0, math.log10(value / start) / math.log10(full / start))
 
 
 def negative_probability(probs: Mapping[str, float]) -> float:

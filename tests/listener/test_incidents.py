@@ -94,7 +94,7 @@ def test_updates_wait_out_the_cooldown_and_coalesce_into_one_edit(tmp_path: Path
     world.snapshot(comments=0)
     world.post(0.5, start=True)
     world.dispatch()
-    for comments in (2, 4, 6):  # three changes within two minutes, same tier
+    for comments in (3, 4, 5):  # three changes within two minutes, same tier (over the 10/h chatter floor)
         world.clock.advance(minutes=1)
         world.snapshot(comments=comments)
         world.refresh()
