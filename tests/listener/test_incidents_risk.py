@@ -74,7 +74,11 @@ def test_growth_alone_lifts_a_watch_level_complaint_to_critical() -> None:
     text = _content_at(tiers.watch)
     calm = assess(text, 1.0, Growth(), {})
     assert tiers.severity_of(calm.score) == "watch"
-    assert tiers.severity_of(assess(text, 1.0, Growth(comments_per_hour=10), {}).score) == "high"
+    # a few comments are any thread's chatter: one comment 15 minutes in reads as 4/h (and 4/h of acceleration)
+    chatter = Growth(comments_per_hour=4, acceleration=4, engagement={"comments": 1})
+    assert tiers.severity_of(assess(text, 1.0, chatter, chatter.engagement).score) == "watch"
+    assert tiers.severity_of(assess(text, 1.0, Growth(comments_per_hour=10), {"comments": 10}).score) == "watch"
+    assert tiers.severity_of(assess(text, 1.0, Growth(comments_per_hour=30), {}).score) == "high"
     assert tiers.severity_of(assess(text, 1.0, Growth(comments_per_hour=100), {}).score) == "critical"
     below_watch = _content_at(0.40)
     assert tiers.severity_of(assess(below_watch, 1.0, Growth(comments_per_hour=500), {}).score) == "high"
