@@ -4,7 +4,6 @@ line is one JSON object, and /healthz and /readyz answer next to /metrics."""
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import urllib.error
@@ -12,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.listener.test_metrics import _free_port
-from tests.process_helpers import wait_for
+from tests.process_helpers import reaped, stop, wait_for
 
 CONFIG = """
 storage: {{url: "sqlite:///{db}"}}
@@ -40,7 +39,7 @@ def test_daemon_announces_itself_logs_json_and_answers_probes(tmp_path: Path) ->
     config.write_text(CONFIG.format(db=tmp_path / "d.db", port=port), encoding="utf-8")
     daemon = subprocess.Popen([sys.executable, "-m", "listener.cli", "--config", str(config), "--log-format", "json",
                                "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
+    with reaped(daemon):
         first = json.loads(daemon.stdout.readline())  # type: ignore[union-attr]
         assert first["level"] == "INFO" and "starting" in first["message"] and "loading" in first["message"]
         assert wait_for(lambda: _get(f"http://127.0.0.1:{port}/readyz")[0] == 200, timeout=120)
@@ -49,11 +48,7 @@ def test_daemon_announces_itself_logs_json_and_answers_probes(tmp_path: Path) ->
         assert _get(f"http://127.0.0.1:{port}/healthz") == (200, {"status": "alive"})
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
         assert "fangsiang_alerts_sent_total" in metrics
-        daemon.send_signal(signal.SIGTERM)
-        rest, _ = daemon.communicate(timeout=60)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
+        rest = stop(daemon, timeout=60)
     assert daemon.returncode == 0, rest
     lines = [json.loads(line) for line in rest.splitlines() if line.strip()]  # every line is JSON
     messages = [line["message"] for line in lines]

@@ -4,7 +4,6 @@ waits for the next start, and the exit code is 0 — also while the daemon is st
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ from typing import Any
 from alerts.types import Alert
 from listener.delivery.outbox import enqueue
 from listener.store import Store
-from tests.process_helpers import query, wait_for
+from tests.process_helpers import query, reaped, stop, wait_for
 from tests.slack_server import SlackTestServer
 
 TOKEN_ENV = "SHUTDOWN_TEST_SLACK_TOKEN"
@@ -71,13 +70,9 @@ def test_sigterm_while_dispatching_finishes_the_call_in_flight_and_leaves_the_re
     with SlowSlack() as slack:
         _queue_alerts(tmp_path / "d.db")
         daemon, db = _daemon(tmp_path, slack)
-        try:
+        with reaped(daemon):
             assert wait_for(slack.first.is_set, timeout=300), daemon.communicate(timeout=30)[0]
-            daemon.send_signal(signal.SIGTERM)
-            output, _ = daemon.communicate(timeout=120)
-        finally:
-            if daemon.poll() is None:
-                daemon.kill()
+            output = stop(daemon, timeout=120)
         assert daemon.returncode == 0, output
         posted = len(slack.messages("#ops"))
     statuses = dict(query(db, "SELECT status, count(*) FROM outbox GROUP BY status"))
@@ -88,13 +83,9 @@ def test_sigterm_while_dispatching_finishes_the_call_in_flight_and_leaves_the_re
 
 def test_sigterm_during_start_up_exits_0(tmp_path: Path, slack_server: SlackTestServer) -> None:
     daemon, db = _daemon(tmp_path, slack_server)
-    try:
+    with reaped(daemon):
         # the schema is migrated: the daemon is now loading the model, before its scheduler starts
         assert wait_for(lambda: query(db, "SELECT count(*) FROM alembic_version") == [(1,)], timeout=300)
-        daemon.send_signal(signal.SIGTERM)
-        output, _ = daemon.communicate(timeout=120)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
+        output = stop(daemon, timeout=120)
     assert daemon.returncode == 0, output
     assert "fangsiang running" not in output, "the signal came too late to test start-up"

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
-from listener.incidents.growth_curves import CurveError, parse_curve
+from listener.incidents.growth_curves import CurveError, curve_lines, parse_curve
 
 TOPIC_BASE = 40_000_000  # far above the topic ids of the captured Pantip pages the tests use
 NEUTRAL_COMMENT = "ติดตามครับ"  # "following (this thread)": what most comments of a busy Pantip topic say
@@ -56,14 +56,8 @@ class ReplayThread:
 
 def read_threads(path: Path, root_text: str | None) -> Iterator[ReplayThread]:
     """Every line of the file as a thread; a line that cannot be replayed raises CurveError naming it."""
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as err:
-        raise CurveError(f"{path}: cannot read growth curves: {err.strerror}") from err
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield parse_thread(line, number, f"{path}:{number}", root_text)
+    for number, line, where in curve_lines(path):
+        yield parse_thread(line, number, where, root_text)
 
 
 def parse_thread(line: str, number: int, where: str, root_text: str | None) -> ReplayThread:

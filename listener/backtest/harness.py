@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from alerts.types import Alert, Delivery
 
@@ -20,15 +20,22 @@ class SimClock:
         return self.now
 
 
+@dataclass(frozen=True)
+class Sent:
+    at: datetime
+    alert: Alert
+
+
 @dataclass
 class RecordingSink:
     """Takes every message as delivered (with Slack-like increasing ts) and keeps it with its simulated time."""
 
-    clock: SimClock
-    sent: list[tuple[datetime, Alert]] = field(default_factory=list)
+    clock: Callable[[], datetime]
+    sent: list[Sent] = field(default_factory=list)
+    settle_s = 0.0  # nothing is ever in flight: a replay never waits to look a message up
 
     def deliver(self, alert: Alert) -> Delivery:
-        self.sent.append((self.clock(), alert))
+        self.sent.append(Sent(self.clock(), alert))
         return Delivery(ok=True, channel=alert.channel, ts=alert.message_ts or f"{len(self.sent)}.000100")
 
     def deliver_file(self, channel: str, png_bytes: bytes, title: str, thread_ts: str | None = None) -> Delivery:
@@ -70,7 +77,7 @@ class CachedBackend:
 
 
 class FixedWatchlists:
-    """The watchlists of the config, loaded once (optionally only one of them); a replay never edits them."""
+    """Watchlists loaded once, standing in for the daemon's reloader: nothing is reloaded during a replay."""
 
     def __init__(self, current: Any) -> None:
         self.current = current

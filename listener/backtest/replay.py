@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from alerts.types import Alert, Delivery
 from listener.app import Components
+from listener.backtest.harness import FixedWatchlists, RecordingSink, Sent, SimClock
 from listener.config import LoadedConfig
 from listener.store import Store
 from listener.store.backtest_repo import LiveWindow, clone, matched_post_ids, new_incidents, rescored_post_ids
@@ -27,48 +27,6 @@ from sentiment.types import Verdict
 
 TICK = timedelta(minutes=5)  # how often the daemon polls a source by default (`--step`)
 HOUSEKEEPING = timedelta(hours=1)
-
-
-class SimulatedClock:
-    """The replay's time; every stage reads it instead of the wall clock."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass(frozen=True)
-class Sent:
-    at: datetime
-    alert: Alert
-
-
-class RecordingSink:
-    """A notifier that delivers nothing: it keeps each alert with the simulated time it went out."""
-
-    settle_s = 0.0
-
-    def __init__(self, clock: Callable[[], datetime]) -> None:
-        self.clock = clock
-        self.sent: list[Sent] = []
-
-    def deliver(self, alert: Alert) -> Delivery:
-        self.sent.append(Sent(self.clock(), alert))
-        return Delivery(ok=True, channel=alert.channel, ts=f"{len(self.sent)}.000000")
-
-
-class FixedWatchlists:
-    """The edited watchlists, standing in for the daemon's reloader: nothing is reloaded during a replay."""
-
-    def __init__(self, current: Any) -> None:
-        self.current = current
-        self.last_error = None
-        self.digest = ""
-
-    def reload_if_changed(self) -> bool:
-        return False
 
 
 class LazyBackend:
@@ -122,7 +80,7 @@ class _Replay:
                  load_model: Callable[[], Any], step: timedelta) -> None:
         from listener.pipeline import Pipeline
 
-        self.clock = SimulatedClock(since)
+        self.clock = SimClock(since)
         self.sink = RecordingSink(self.clock)
         self.backend = LazyBackend(load_model)
         self.parts = Components(loaded=loaded, store=store, scrapers={}, backend=self.backend,

@@ -154,7 +154,7 @@ class ThreadReplay:
     def _finish(self) -> ThreadRun:
         run = self.run_
         assert run is not None
-        run.messages = [(self._offset(at), alert.kind) for at, alert in self.sink.sent
-                        if alert.kind not in NOT_MESSAGES and at <= self.end]
+        run.messages = [(self._offset(sent.at), sent.alert.kind) for sent in self.sink.sent
+                        if sent.alert.kind not in NOT_MESSAGES and sent.at <= self.end]
         run.reads = [read for read in self.scraper.reads if read.at <= self.end]
         return run

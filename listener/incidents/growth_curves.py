@@ -66,6 +66,12 @@ def read_curves(data: Path, splits: Iterable[str] = SPLITS) -> list[Curve]:
 
 
 def iter_curves(path: Path) -> Iterator[Curve]:
+    for _, line, where in curve_lines(path):
+        yield parse_curve(line, where)
+
+
+def curve_lines(path: Path) -> Iterator[tuple[int, str, str]]:
+    """(line number, line, "FILE:LINE") of every non-blank line of a curves file."""
     try:
         handle = path.open(encoding="utf-8")
     except OSError as err:
@@ -73,7 +79,7 @@ def iter_curves(path: Path) -> Iterator[Curve]:
     with handle:
         for number, line in enumerate(handle, start=1):
             if line.strip():
-                yield parse_curve(line, f"{path}:{number}")
+                yield number, line, f"{path}:{number}"
 
 
 def parse_curve(line: str, where: str) -> Curve:

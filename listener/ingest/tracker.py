@@ -58,13 +58,13 @@ class ThreadTracker:
         of a source whose re-read budget is spent (or in `skip`) are not claimed: they stay due, first in line
         when the budget refills, instead of waiting out a claim nobody reads them under.
         """
-        skipped = set(skip)
+        answers = {source: False for source in skip}
         now = self.clock()
 
         def readable(source: str) -> bool:
-            if source not in skipped and not self.may_read(session, source):
-                skipped.add(source)  # asked once per claim: the bucket does not refill within it
-            return source not in skipped
+            if source not in answers:  # asked once per source and claim: the bucket does not refill within it
+                answers[source] = self.may_read(session, source)
+            return answers[source]
 
         return incidents_repo.claim_due_thread(session, now, until=now + CLAIM_LEASE, readable=readable)
 

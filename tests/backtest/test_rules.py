@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from listener.app import build
-from listener.backtest.replay import RecordingSink, SimulatedClock
+from listener.backtest.harness import RecordingSink, SimClock
 from listener.cli import main
 from listener.config import load_config
 from listener.pipeline import Pipeline
@@ -88,7 +88,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "config.yaml").write_text(CONFIG, encoding="utf-8")
     (folder / "watchlists").mkdir()
     (folder / "watchlists" / "brands.yaml").write_text(LOOSE, encoding="utf-8")
-    clock = SimulatedClock(OLD_AT)
+    clock = SimClock(OLD_AT)
     pipeline = Pipeline(build(load_config(folder / "config.yaml"), clock=clock, notifier=RecordingSink(clock)))
     for post in POSTS:
         clock.now = post.posted_at + timedelta(minutes=1)

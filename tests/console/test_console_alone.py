@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 
 from listener.store import Store
 from tests.console.seed import seeded_world
-from tests.process_helpers import wait_for
+from tests.process_helpers import reaped, stop, wait_for
 
 
 def _free_port() -> int:
@@ -42,7 +41,7 @@ def test_console_alone_reads_a_database_and_refuses_changes(tmp_path: Path) -> N
     process = subprocess.Popen([sys.executable, "-m", "listener.cli", "--config", str(config), "console",
                                 "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    try:
+    with reaped(process):
         if not wait_for(lambda: _get(base + "/") is not None or process.poll() is not None, timeout=240) \
                 or process.poll() is not None:
             process.kill()
@@ -59,10 +58,6 @@ def test_console_alone_reads_a_database_and_refuses_changes(tmp_path: Path) -> N
         except urllib.error.HTTPError as exc:
             refused = exc.code
         assert refused == 403
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        output = stop(process, timeout=30)
     assert process.returncode == 0, output
     assert f"console on http://127.0.0.1:{port} (read-only)" in output
