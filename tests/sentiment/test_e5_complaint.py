@@ -144,3 +144,16 @@ def test_the_word_embeddings_stay_4_bit_and_give_the_full_models_outputs(stage: 
         compact = stage.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
         expanded = full(input_ids=input_ids, attention_mask=mask).last_hidden_state
     assert torch.equal(compact, expanded)
+
+
+def test_the_stages_sentiment_is_merged_by_its_own_weight(stage: E5Complaint) -> None:
+    embedded = load_backend("embedded")
+    question = "แพ็กเกจเน็ตบ้านของทรูตัวไหนคุ้มสุดคะ ใช้ดูหนังกับเล่นเกม งบไม่เกิน 700"
+    first = embedded.predict([question], kinds=["forum"])[0]
+    alone = stage.predict([question])[0]
+    kept = Cascade(embedded, stage, weight={"th": 1.0}, sentiment_weight={"th": 0.0}).predict([question], kinds=["forum"])[0]
+    assert kept.probs == pytest.approx(first.probs) and kept.complaint == pytest.approx(alone.complaint)
+    half = Cascade(embedded, stage, weight={"th": 1.0}, sentiment_weight={"th": 0.5}).predict([question], kinds=["forum"])[0]
+    assert half.probs["question"] == pytest.approx((first.probs["question"] + alone.probs["question"]) / 2)
+    with pytest.raises(ValueError):
+        Cascade(embedded, stage, weight=0.5, sentiment_weight={"th": 2.0})
