@@ -8,7 +8,7 @@ not one (`JOINT_CLASSES`): the complaint logit is then log P(complaint) − log 
 files are English (`sentiment/data/e5-complaint-en.safetensors`, one logit) and Thai forum text
 (`e5-complaint-th.safetensors`, a joint head); `python -m sentiment.encoder.train_complaint` rebuilds them. Texts in a language without a file get
 `None`, and the cascade keeps the first stage's verdict. A one-logit file scores the complaint only; a joint file also
-gives the sentiment (the cascade merges it by the stage's weight, as it merges the complaint).
+gives the sentiment (the cascade merges it by its `sentiment_weight`, the complaint by its `weight`).
 
 Config keys read (`model.second_stage.options`): `weights` (a file or a list of files written by the training
 command; default the shipped ones), `batch_size`, `max_length` (tokens per text; default each file's own, the
@@ -186,9 +186,7 @@ class E5Complaint:
 
     def complaint_logits(self, texts: Sequence[str], lang: str) -> np.ndarray:
         """Raw complaint logits of `lang`'s layers, one per text."""
-        import torch
-
-        return complaint_logit(torch.from_numpy(self.head_outputs(texts, lang))).numpy().astype(np.float64)
+        return logits_of(self.head_outputs(texts, lang))
 
     def head_outputs(self, texts: Sequence[str], lang: str) -> np.ndarray:
         """The head's raw outputs for `lang`, in length-sorted batches: (n,) for one logit, (n, classes) joint."""
@@ -206,9 +204,7 @@ class E5Complaint:
 
     def predict(self, texts: Sequence[str]) -> list[Verdict | None]:
         """Calibrated complaint probability per text of a language with weights; with a joint head, also the
-        text's sentiment (`joint_sentiments`), which the cascade merges by its weight."""
-        import torch
-
+        text's sentiment (`joint_sentiments`)."""
         from sentiment.lang import detect
 
         texts = list(texts)
@@ -220,12 +216,19 @@ class E5Complaint:
                 continue
             a, b = self.languages[lang].platt
             outputs = self.head_outputs([texts[i] for i in mine], lang)
-            complaint = sigmoid(a * complaint_logit(torch.from_numpy(outputs)).numpy().astype(np.float64) + b)
+            complaint = sigmoid(a * logits_of(outputs) + b)
             for i, p, probs in zip(mine, complaint, joint_sentiments(outputs, complaint)):
                 label = max(probs, key=probs.__getitem__) if probs else ""
                 verdicts[i] = Verdict(lang=lang, label=label, probs=probs, complaint=float(p), cues=(),
                                       model=self.name, kind=self.languages[lang].kind)
         return verdicts
+
+
+def logits_of(outputs: np.ndarray) -> np.ndarray:
+    """`complaint_logit` of head outputs held as numpy, in float64 for the calibration."""
+    import torch
+
+    return complaint_logit(torch.from_numpy(outputs)).numpy().astype(np.float64)
 
 
 def joint_sentiments(outputs: np.ndarray, complaint: np.ndarray) -> list[dict[str, float]]:
