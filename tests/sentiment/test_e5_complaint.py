@@ -115,6 +115,10 @@ def test_languages_from_several_files_share_one_encoder_and_swap_their_layers(tm
     assert np.allclose(stage.complaint_logits(COMPLAINTS, "en"), before)  # English layers are back after Thai
     base_logit = stage.complaint_logits(COMPLAINTS, "th")  # same head on the untuned base: another answer
     assert not np.allclose(base_logit, before, atol=1e-3)
+    # the swap points the encoder at the language's own tensors: no idle third copy of the tuned layers
+    tuned = dict(stage.encoder.named_parameters())
+    assert all(tuned[n].data_ptr() == v.data_ptr() for n, v in stage.languages["th"].params.items())
+    assert all(v.dtype == tuned[n].dtype and v.shape == tuned[n].shape for n, v in stage.languages["en"].params.items())
 
 
 def test_cascade_weights_per_language(stage: E5Complaint) -> None:
