@@ -98,6 +98,11 @@ def complaint_logit(outputs: Any) -> Any:
     return outputs[:, 0] - torch.logsumexp(outputs[:, 1:], dim=1)
 
 
+TOKENS_PER_ROW = 64  # a batch holds at most batch_size x 64 padded tokens (2,048 by default): with the
+# 256-token Thai file, full batches of long posts took the daemon's peak memory from 1,372 to 1,514 MB, at no gain
+# in speed (bench/complaint_stage_speed.py gives the same texts/s either way)
+
+
 @dataclass(frozen=True)
 class _Language:
     """One language's tuned top layers (full values: base + delta), head and calibration."""
@@ -203,7 +208,8 @@ class E5Complaint:
         ids = [e.ids for e in self.tokenizer.encode_batch([tuned.prefix + t for t in texts])]
         out = np.zeros((len(texts),) + tuple(tuned.head_b.shape), dtype=np.float32)
         with torch.inference_mode():
-            for chunk, input_ids, mask in by_length(ids, self.pad_id, self.batch_size):
+            for chunk, input_ids, mask in by_length(ids, self.pad_id, self.batch_size,
+                                                    max_tokens=self.batch_size * TOKENS_PER_ROW):
                 out[chunk] = (mean_pool(self.encoder, input_ids, mask) @ tuned.head_w + tuned.head_b).numpy()
         return out
 

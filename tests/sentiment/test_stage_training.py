@@ -116,3 +116,14 @@ def test_row_weights_scale_each_rows_share_of_the_loss() -> None:
     assert float(_loss(outputs, classes, 1.0, joint=True, row_weights=torch.tensor([1.0, 0.0]))) < float(both) / 10
     assert float(_loss(outputs, classes, 1.0, joint=True, row_weights=torch.tensor([1.0, 1.0]))) == pytest.approx(
         float(both))
+
+
+def test_long_texts_come_in_smaller_batches_and_every_row_comes_back_once() -> None:
+    from sentiment.encoder.batches import by_length
+
+    ids = [[5] * n for n in (3, 250, 4, 256, 120, 2, 256, 130)]
+    batches = list(by_length(ids, 1, batch_size=4, max_tokens=4 * 128))
+    assert sorted(i for chunk, _, _ in batches for i in chunk) == list(range(len(ids)))
+    assert all(input_ids.numel() <= 4 * 128 for _, input_ids, _ in batches)  # padded size within the budget
+    assert [len(chunk) for chunk, _, _ in batches] == [4, 2, 2]  # 4 x 120, 2 x 250, 2 x 256 tokens
+    assert [len(c) for c, _, _ in by_length(ids, 1, batch_size=4)] == [4, 4]  # no budget: batch_size alone
