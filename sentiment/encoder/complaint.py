@@ -186,12 +186,9 @@ class E5Complaint:
         return self.languages[lang].kind if lang in self.languages else None
 
     def _activate(self, lang: str) -> None:
-        import torch
-
         if self._active != lang:
-            with torch.no_grad():
-                for name, value in self.languages[lang].params.items():
-                    self._params[name].data = value
+            for name, value in self.languages[lang].params.items():
+                self._params[name].data = value  # a pointer swap: nothing is copied or written
             self._active = lang
 
     def complaint_logits(self, texts: Sequence[str], lang: str) -> np.ndarray:

