@@ -83,7 +83,8 @@ def test_two_daemons_poll_each_feed_once_per_interval_and_one_takes_over_when_th
         intervals = (time.monotonic() - started) / EVERY_S
         # once per interval in total (+ one for the window's edges and tick lateness); not once per daemon
         assert all(2 <= count <= intervals + 2 for count in both), (both, intervals)
-        assert all(_polls(log) > 0 for log in logs), "both daemons take part"
+        # who claims a feed first is a race each interval: on a loaded machine one daemon can win a few in a row
+        assert wait_for(lambda: all(_polls(log) > 0 for log in logs), timeout=20 * EVERY_S), "both daemons take part"
 
         daemons[0].send_signal(signal.SIGKILL)
         daemons[0].wait(timeout=30)
