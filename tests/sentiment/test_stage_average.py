@@ -19,7 +19,8 @@ def _run(tmp_path: Path, seed: int, names: tuple[str, ...] = (NAME,), epochs: in
     rng = np.random.default_rng(seed)
     path = tmp_path / f"run{seed}.safetensors"
     save_delta(path, {n: rng.normal(0, 0.01, size=(8, 16)).astype(np.float32) for n in names},
-               rng.normal(size=16).astype(np.float32), float(seed), {"seed": seed, "epochs": epochs, "languages": ["th"]})
+               rng.normal(size=16).astype(np.float32), float(seed),
+               {"seed": seed, "epochs": epochs, "languages": ["th"]})
     return path
 
 
